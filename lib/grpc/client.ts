@@ -1,0 +1,117 @@
+import {
+  credentials,
+  status,
+  type CallOptions as GrpcCallOptions,
+  type ChannelOptions,
+  type Client,
+  type ClientReadableStream,
+  type ClientUnaryCall,
+  type Metadata,
+  type ServiceDefinition,
+  type ServiceError,
+} from '@grpc/grpc-js';
+import { isServiceError } from '../errors.js';
+
+export interface CallOptions {
+  metadata: Metadata;
+  /** Deadline for this call; defaults to the client's `deadlineMs`. */
+  timeoutMs?: number;
+}
+
+type UnaryCallback<Res> = (error: ServiceError | null, response: Res) => void;
+type UnaryMethod<Req, Res> = (
+  request: Req,
+  metadata: Metadata,
+  options: Partial<GrpcCallOptions>,
+  callback: UnaryCallback<Res>,
+) => ClientUnaryCall;
+
+/** The unary methods of a ts-proto grpc-js client, as functions returning promises. */
+export type PromiseClient<C> = {
+  [K in keyof C as C[K] extends (...args: never[]) => ClientReadableStream<unknown>
+    ? never
+    : C[K] extends UnaryMethod<infer _Req, infer _Res>
+      ? K
+      : never]: C[K] extends UnaryMethod<
+    infer Req,
+    infer Res
+  >
+    ? (request: Req, options: CallOptions) => Promise<Res>
+    : never;
+};
+
+export interface ServiceClient<C extends Client> {
+  /** Unary calls, balanced round-robin over the addresses, failing over on UNAVAILABLE. */
+  unary: PromiseClient<C>;
+  /** The next client in round-robin order, for streaming calls (their callers reconnect). */
+  pick(): C;
+  close(): void;
+}
+
+export interface ServiceClientOptions {
+  /** Default deadline of a unary call in ms. */
+  deadlineMs: number;
+}
+
+type ClientConstructor<C> = {
+  new (address: string, creds: ReturnType<typeof credentials.createInsecure>, options?: ChannelOptions): C;
+  service: ServiceDefinition;
+};
+
+const CHANNEL_OPTIONS: ChannelOptions = {
+  'grpc.keepalive_time_ms': 30_000,
+  'grpc.keepalive_timeout_ms': 10_000,
+  'grpc.keepalive_permit_without_calls': 1,
+};
+
+/**
+ * One grpc-js client per address of a service. Calls go round-robin; a call answered UNAVAILABLE
+ * (the instance is down or draining, so the request was not processed) is retried once on each
+ * other address within the same overall deadline.
+ */
+export function createServiceClient<C extends Client>(
+  Ctor: ClientConstructor<C>,
+  addresses: readonly string[],
+  { deadlineMs }: ServiceClientOptions,
+): ServiceClient<C> {
+  if (addresses.length === 0) throw new Error('a service client needs at least one address');
+  const clients = addresses.map((address) => new Ctor(address, credentials.createInsecure(), CHANNEL_OPTIONS));
+  let next = 0;
+  const pick = () => {
+    const client = clients[next % clients.length] as C;
+    next = (next + 1) % clients.length;
+    return client;
+  };
+
+  async function callUnary(name: string, request: unknown, options: CallOptions): Promise<unknown> {
+    const deadline = Date.now() + (options.timeoutMs ?? deadlineMs);
+    const start = next;
+    next = (next + 1) % clients.length;
+    for (let attempt = 0; ; attempt++) {
+      const client = clients[(start + attempt) % clients.length] as unknown as Record<string, UnaryMethod<unknown, unknown>>;
+      try {
+        return await new Promise((resolve, reject) => {
+          client[name]!.call(client, request, options.metadata, { deadline }, (error, response) =>
+            error ? reject(error) : resolve(response),
+          );
+        });
+      } catch (error) {
+        const retry =
+          isServiceError(error) && error.code === status.UNAVAILABLE && attempt + 1 < clients.length && Date.now() < deadline;
+        if (!retry) throw error;
+      }
+    }
+  }
+
+  const unary: Record<string, (request: unknown, options: CallOptions) => Promise<unknown>> = {};
+  for (const [name, method] of Object.entries(Ctor.service)) {
+    if (!method.requestStream && !method.responseStream) {
+      unary[name] = (request, options) => callUnary(name, request, options);
+    }
+  }
+  return {
+    unary: unary as PromiseClient<C>,
+    pick,
+    close: () => clients.forEach((client) => client.close()),
+  };
+}

@@ -1,0 +1,177 @@
+import { randomUUID } from 'node:crypto';
+import {
+  Server,
+  ServerCredentials,
+  status,
+  type MethodDefinition,
+  type Metadata,
+  type ServerUnaryCall,
+  type ServerWritableStream,
+  type ServiceDefinition,
+  type ServiceError,
+  type sendUnaryData,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation } from 'grpc-health-check';
+import { DomainError, toStatusObject } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import { REQUEST_ID_METADATA_KEY } from './metadata.js';
+
+/** What every handler gets besides its request. */
+export interface CallContext {
+  requestId: string;
+  logger: Logger;
+  metadata: Metadata;
+  /** Aborted when the client cancels or the deadline passes. */
+  signal: AbortSignal;
+}
+
+export type UnaryHandler<Req, Res> = (request: Req, ctx: CallContext) => Promise<Res>;
+/** A server-streaming handler writes to `call` and resolves when the stream should end. */
+export type StreamHandler<Req, Res> = (
+  request: Req,
+  call: ServerWritableStream<Req, Res>,
+  ctx: CallContext,
+) => Promise<void>;
+
+/** The promise-based implementation of a ts-proto service definition, typed from it. */
+export type Handlers<S extends ServiceDefinition> = {
+  [K in keyof S]: S[K] extends MethodDefinition<infer Req, infer Res>
+    ? S[K]['responseStream'] extends true
+      ? StreamHandler<Req, Res>
+      : UnaryHandler<Req, Res>
+    : never;
+};
+
+export interface GrpcServerOptions {
+  logger: Logger;
+  metrics: Metrics;
+  /** `.proto` files (relative to `proto/`) served by reflection. */
+  protoFiles: string[];
+}
+
+export interface GrpcServer {
+  add<S extends ServiceDefinition>(name: string, definition: S, handlers: Handlers<S>): void;
+  /** Binds `host:port` (port 0 picks a free one) and starts serving; resolves to the port. */
+  listen(address: string): Promise<number>;
+  /** Stops accepting calls, waits up to `graceMs` for running ones, then cuts the rest. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+const PROTO_ROOT = new URL('../../proto/', import.meta.url).pathname;
+const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+
+export function createGrpcServer({ logger, metrics, protoFiles }: GrpcServerOptions): GrpcServer {
+  const server = new Server({
+    'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+    // Ping idle clients so half-open connections (a vanished peer) are noticed.
+    'grpc.keepalive_time_ms': 30_000,
+    'grpc.keepalive_timeout_ms': 10_000,
+    'grpc.keepalive_permit_without_calls': 1,
+    'grpc.http2.min_ping_interval_without_data_ms': 5_000,
+  });
+  const health = new HealthImplementation({ '': 'NOT_SERVING' });
+  health.addToServer(server);
+  const names: string[] = [];
+  new ReflectionService(
+    loadSync(protoFiles, { includeDirs: [PROTO_ROOT], keepCase: true }),
+  ).addToServer(server);
+
+  function contextOf(methodName: string, metadata: Metadata, signal: AbortSignal): CallContext {
+    const given = metadata.get(REQUEST_ID_METADATA_KEY)[0];
+    const requestId = typeof given === 'string' && given.length <= 128 ? given : randomUUID();
+    return { requestId, metadata, signal, logger: logger.child({ requestId, method: methodName }) };
+  }
+
+  function fail(ctx: CallContext, error: unknown): Partial<ServiceError> {
+    if (error instanceof DomainError) return toStatusObject(error);
+    ctx.logger.error({ err: error }, 'unexpected error');
+    return { code: status.INTERNAL, details: 'internal error' };
+  }
+
+  function wrapUnary(service: string, method: string, handler: UnaryHandler<unknown, unknown>) {
+    return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
+      const started = process.hrtime.bigint();
+      const abort = new AbortController();
+      call.once('cancelled', () => abort.abort());
+      const ctx = contextOf(method, call.metadata, abort.signal);
+      const finish = (code: status) => {
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        metrics.grpcServerHandled.inc({ service, method, code: status[code] });
+        metrics.grpcServerDuration.observe({ service, method }, seconds);
+        ctx.logger.debug({ code: status[code], ms: Math.round(seconds * 1000) }, 'call');
+      };
+      handler(call.request, ctx).then(
+        (response) => {
+          finish(status.OK);
+          callback(null, response);
+        },
+        (error: unknown) => {
+          const statusObject = fail(ctx, error);
+          finish(statusObject.code ?? status.INTERNAL);
+          callback(statusObject, null);
+        },
+      );
+    };
+  }
+
+  function wrapStream(service: string, method: string, handler: StreamHandler<unknown, unknown>) {
+    return (call: ServerWritableStream<unknown, unknown>) => {
+      const abort = new AbortController();
+      call.once('cancelled', () => abort.abort());
+      const ctx = contextOf(method, call.metadata, abort.signal);
+      ctx.logger.debug('stream opened');
+      handler(call.request, call, ctx).then(
+        () => {
+          metrics.grpcServerHandled.inc({ service, method, code: 'OK' });
+          if (!call.cancelled) call.end();
+        },
+        (error: unknown) => {
+          const statusObject = fail(ctx, error);
+          metrics.grpcServerHandled.inc({ service, method, code: status[statusObject.code ?? status.INTERNAL] });
+          // grpc-js turns an 'error' event on a server stream into the call's final status.
+          if (!call.cancelled) call.emit('error', statusObject);
+        },
+      );
+    };
+  }
+
+  return {
+    add(name, definition, handlers) {
+      const implementation: UntypedServiceImplementation = {};
+      for (const [key, method] of Object.entries(definition)) {
+        const handler = handlers[key as keyof typeof handlers] as unknown;
+        implementation[key] = method.responseStream
+          ? wrapStream(name, key, handler as StreamHandler<unknown, unknown>)
+          : wrapUnary(name, key, handler as UnaryHandler<unknown, unknown>);
+      }
+      server.addService(definition, implementation);
+      names.push(name);
+    },
+    async listen(address) {
+      const port = await new Promise<number>((resolve, reject) =>
+        server.bindAsync(address, ServerCredentials.createInsecure(), (error, bound) =>
+          error ? reject(error) : resolve(bound),
+        ),
+      );
+      for (const name of ['', ...names]) health.setStatus(name, 'SERVING');
+      return port;
+    },
+    async stop(graceMs = 3_000) {
+      for (const name of ['', ...names]) health.setStatus(name, 'NOT_SERVING');
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, graceMs);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    },
+  };
+}

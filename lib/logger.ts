@@ -1,0 +1,18 @@
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+/** JSON logs on stdout, one line per entry, tagged with the process's service name. */
+export function createLogger(service: string, level: string = 'info'): Logger {
+  return pino({
+    level,
+    base: { service, pid: process.pid },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+    // Defence in depth: tokens and passwords must never reach a log line.
+    redact: {
+      paths: ['password', '*.password', 'authorization', '*.authorization', 'refreshToken', '*.refreshToken'],
+      censor: '[redacted]',
+    },
+  });
+}

@@ -1,0 +1,69 @@
+import { accessTokenKeys } from '../../../lib/jwt.js';
+import { openDatabase, type MikroORM } from '../../../lib/db.js';
+import { createGrpcServer } from '../../../lib/grpc/server.js';
+import type { Logger } from '../../../lib/logger.js';
+import { createMetrics } from '../../../lib/metrics.js';
+import { createRedis, type Redis } from '../../../lib/redis.js';
+import { AuthServiceService } from '../../../proto/gen/auth/v1/auth.js';
+import { authMigrations } from '../../../migrations/auth/index.js';
+import { createAccounts } from './accounts.js';
+import type { AuthConfig } from './config.js';
+import { authEntities } from './entities.js';
+import { authHandlers } from './handlers.js';
+import { memoryRevocationBus, redisRevocationBus } from './revocations.js';
+import { memorySessionCache, redisSessionCache } from './session-cache.js';
+import { createSessions } from './sessions.js';
+
+export interface AuthApp {
+  /** The bound gRPC port (useful when listening on port 0). */
+  port: number;
+  metricsPort: number;
+  orm: MikroORM;
+  stop(): Promise<void>;
+}
+
+/** Builds and starts auth-service: database, cache, revocation bus, gRPC server and metrics. */
+export async function createAuthApp(config: AuthConfig, logger: Logger): Promise<AuthApp> {
+  const orm = await openDatabase({ url: config.databaseUrl, entities: authEntities, migrations: authMigrations, logger });
+  const redisConnections: Redis[] = [];
+  let cache = memorySessionCache();
+  let bus = memoryRevocationBus();
+  if (config.redis) {
+    const publisher = createRedis(config.redis.url, logger, 'auth');
+    const subscriber = createRedis(config.redis.url, logger, 'auth-revocations');
+    redisConnections.push(publisher, subscriber);
+    cache = redisSessionCache(publisher, config.redis.prefix);
+    bus = redisRevocationBus(publisher, subscriber, config.redis.prefix, logger);
+  }
+  const sessions = createSessions({
+    orm,
+    cache,
+    bus,
+    keys: accessTokenKeys(config.jwtSecret),
+    accessTokenTtlMs: config.accessTokenTtlMs,
+    refreshTokenTtlMs: config.refreshTokenTtlMs,
+    logger,
+  });
+  const accounts = createAccounts({ orm, sessions });
+  const shutdown = new AbortController();
+  const metrics = createMetrics('auth');
+  const server = createGrpcServer({ logger, metrics, protoFiles: ['auth/v1/auth.proto'] });
+  server.add('messenger.auth.v1.AuthService', AuthServiceService, authHandlers({ accounts, sessions, bus, shutdown: shutdown.signal }));
+  const port = await server.listen(config.listen);
+  const metricsPort = await metrics.listen(config.metrics.port, config.metrics.host);
+  logger.info({ listen: config.listen, port, metricsPort, redis: Boolean(config.redis) }, 'auth-service ready');
+
+  return {
+    port,
+    metricsPort,
+    orm,
+    async stop() {
+      shutdown.abort();
+      await server.stop();
+      await metrics.close();
+      await bus.close();
+      await Promise.all(redisConnections.map((redis) => redis.quit().catch(() => redis.disconnect())));
+      await orm.close();
+    },
+  };
+}

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { env, loadEnv } from '../../../lib/env.js';
+
+export const authEnvSchema = z.object({
+  NODE_ENV: env.nodeEnv(),
+  LOG_LEVEL: env.logLevel(),
+  AUTH_GRPC_LISTEN: env.listen('127.0.0.1:50051'),
+  AUTH_DATABASE_URL: env.postgresUrl().pipe(z.string({ error: 'is required' })),
+  REDIS_URL: env.redisUrl(),
+  REDIS_PREFIX: z.string().default('messenger:'),
+  JWT_SECRET: env.jwtSecret(),
+  ACCESS_TOKEN_TTL: env.duration('15m'),
+  REFRESH_TOKEN_TTL: env.duration('30d'),
+  METRICS_PORT: env.port(0),
+  METRICS_HOST: z.string().default('127.0.0.1'),
+});
+
+export type AuthConfig = ReturnType<typeof authConfigFrom>;
+
+function authConfigFrom(e: z.output<typeof authEnvSchema>) {
+  return Object.freeze({
+    nodeEnv: e.NODE_ENV,
+    logLevel: e.LOG_LEVEL,
+    listen: e.AUTH_GRPC_LISTEN,
+    databaseUrl: e.AUTH_DATABASE_URL,
+    redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : undefined,
+    jwtSecret: e.JWT_SECRET,
+    accessTokenTtlMs: e.ACCESS_TOKEN_TTL,
+    refreshTokenTtlMs: e.REFRESH_TOKEN_TTL,
+    metrics: { port: e.METRICS_PORT, host: e.METRICS_HOST },
+  });
+}
+
+export function loadAuthConfig(source?: NodeJS.ProcessEnv): AuthConfig {
+  return authConfigFrom(loadEnv(authEnvSchema, source));
+}

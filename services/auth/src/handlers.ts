@@ -1,0 +1,128 @@
+import type { Handlers, CallContext } from '../../../lib/grpc/server.js';
+import { bearerToken } from '../../../lib/grpc/metadata.js';
+import { unauthenticated, unavailable } from '../../../lib/errors.js';
+import { AuthServiceService, type AuthTokens, type User as UserMessage } from '../../../proto/gen/auth/v1/auth.js';
+import type { Accounts, SignedIn } from './accounts.js';
+import type { User } from './entities.js';
+import type { RevocationBus } from './revocations.js';
+import type { Sessions, ValidSession } from './sessions.js';
+
+export interface HandlerDeps {
+  accounts: Accounts;
+  sessions: Sessions;
+  bus: RevocationBus;
+  /** Aborted when the service stops: open streams end as UNAVAILABLE so clients go elsewhere. */
+  shutdown: AbortSignal;
+}
+
+const toUserMessage = (user: User, callerId?: string): UserMessage => ({
+  id: user.id,
+  username: user.username,
+  createdAt: user.createdAt,
+  // An email is personal: only its owner sees it.
+  ...(user.id === callerId ? { email: user.email } : {}),
+});
+
+const toTokens = ({ tokens }: SignedIn): AuthTokens => ({
+  accessToken: tokens.accessToken,
+  refreshToken: tokens.refreshToken,
+  accessTokenExpiresAt: tokens.accessTokenExpiresAt,
+  refreshTokenExpiresAt: tokens.refreshTokenExpiresAt,
+  sessionId: tokens.sessionId,
+});
+
+export function authHandlers({ accounts, sessions, bus, shutdown }: HandlerDeps): Handlers<typeof AuthServiceService> {
+  /** The caller, from the verified access token in the call's metadata. */
+  async function caller(ctx: CallContext, allowExpired = false): Promise<ValidSession> {
+    const token = bearerToken(ctx.metadata);
+    if (!token) throw unauthenticated('missing access token');
+    return sessions.validate(token, { allowExpired });
+  }
+
+  const signedIn = (result: SignedIn) => ({ tokens: toTokens(result), user: toUserMessage(result.user, result.user.id) });
+
+  return {
+    register: async (request) => signedIn(await accounts.register(request)),
+    login: async (request) => signedIn(await accounts.login(request)),
+
+    async refresh(request) {
+      const tokens = await sessions.refresh(request.refreshToken);
+      const [user] = await accounts.getUsers([tokens.userId]);
+      if (!user) throw unauthenticated('account no longer exists');
+      return signedIn({ user, tokens });
+    },
+
+    async logout(_request, ctx) {
+      const me = await caller(ctx);
+      await sessions.revoke(me.userId, me.sessionId);
+      return {};
+    },
+
+    async validateSession(request, ctx) {
+      const me = await caller(ctx, request.allowExpired);
+      return { userId: me.userId, sessionId: me.sessionId, sessionExpiresAt: me.expiresAt };
+    },
+
+    async listSessions(_request, ctx) {
+      const me = await caller(ctx);
+      const list = await sessions.list(me.userId);
+      return {
+        sessions: list.map((session) => ({
+          id: session.id,
+          createdAt: session.createdAt,
+          lastUsedAt: session.lastUsedAt,
+          expiresAt: session.expiresAt,
+          userAgent: session.userAgent,
+          current: session.id === me.sessionId,
+        })),
+      };
+    },
+
+    async revokeSession(request, ctx) {
+      const me = await caller(ctx);
+      await sessions.revoke(me.userId, request.sessionId);
+      return {};
+    },
+
+    async getUsers(request, ctx) {
+      const me = await caller(ctx);
+      const users = await accounts.getUsers(request.ids);
+      return {
+        results: request.ids.map((id, index) => {
+          const user = users[index];
+          return user ? { id, user: toUserMessage(user, me.userId) } : { id };
+        }),
+      };
+    },
+
+    async searchUsers(request, ctx) {
+      const me = await caller(ctx);
+      const users = await accounts.searchUsers(request.query, request.limit);
+      return { users: users.map((user) => toUserMessage(user, me.userId)) };
+    },
+
+    // Open to every service on the internal network without a user token: it reveals only ids
+    // of sessions that no longer work.
+    async watchRevocations(_request, call, ctx) {
+      await new Promise<void>((resolve, reject) => {
+        const stop = (error?: Error) => {
+          unsubscribe();
+          ctx.signal.removeEventListener('abort', onCancel);
+          shutdown.removeEventListener('abort', onShutdown);
+          if (error) reject(error);
+          else resolve();
+        };
+        const onCancel = () => stop();
+        const onShutdown = () => stop(unavailable('auth-service is shutting down'));
+        const unsubscribe = bus.subscribe({
+          revoked: (sessionIds) => call.write({ sessionIds }),
+          reset: () => stop(unavailable('revocation feed interrupted; reconnect')),
+        });
+        ctx.signal.addEventListener('abort', onCancel);
+        shutdown.addEventListener('abort', onShutdown);
+        call.write({ sessionIds: [] });
+        if (shutdown.aborted) onShutdown();
+      });
+    },
+  };
+}
