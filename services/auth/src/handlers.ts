@@ -1,7 +1,7 @@
 import type { Handlers, CallContext } from '../../../lib/grpc/server.js';
 import { bearerToken } from '../../../lib/grpc/metadata.js';
 import { unauthenticated, unavailable } from '../../../lib/errors.js';
-import { AuthServiceService, type AuthTokens, type User as UserMessage } from '../../../proto/gen/auth/v1/auth.js';
+import { type AuthServiceService, type AuthTokens, type User as UserMessage } from '../../../proto/gen/auth/v1/auth.js';
 import type { Accounts, SignedIn } from './accounts.js';
 import type { User } from './entities.js';
 import type { RevocationBus } from './revocations.js';

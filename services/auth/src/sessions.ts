@@ -8,6 +8,7 @@ import { RefreshToken, Session } from './entities.js';
 import type { RevocationBus } from './revocations.js';
 import { ACTIVE_TTL_MS, type CachedSession, type SessionCache } from './session-cache.js';
 import { hashRefreshToken, newRefreshToken } from './tokens.js';
+import { isUuid } from './validation.js';
 
 export interface IssuedTokens {
   sessionId: string;
@@ -149,6 +150,7 @@ export function createSessions(deps: SessionsDeps) {
 
     /** Revokes one of `userId`'s sessions; revoking one already revoked changes nothing. */
     async revoke(userId: string, sessionId: string): Promise<void> {
+      if (!isUuid(sessionId)) throw notFound('no such session');
       const em = orm.em.fork();
       const rows = await em.execute<{ expires_at: Date }[]>(
         'UPDATE sessions SET revoked_at = now() WHERE id = ? AND user_id = ? AND revoked_at IS NULL RETURNING expires_at',
@@ -168,7 +170,7 @@ export function createSessions(deps: SessionsDeps) {
      */
     async validate(token: string, { allowExpired = false } = {}): Promise<ValidSession> {
       const claims = await keys.verify(token, { allowExpired });
-      if (!claims) throw unauthenticated('access token is invalid or expired');
+      if (!claims || !isUuid(claims.sessionId)) throw unauthenticated('access token is invalid or expired');
       let entry: CachedSession | undefined;
       try {
         entry = await cache.get(claims.sessionId);

@@ -5,7 +5,7 @@
 // source: auth/v1/auth.proto
 
 /* eslint-disable */
-import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { BinaryReader, BinaryWriter } from '@bufbuild/protobuf/wire';
 import {
   type CallOptions,
   type ChannelCredentials,
@@ -19,12 +19,12 @@ import {
   type Metadata,
   type ServiceError,
   type UntypedServiceImplementation,
-} from "@grpc/grpc-js";
-import { Timestamp } from "../../google/protobuf/timestamp.js";
+} from '@grpc/grpc-js';
+import { Timestamp } from '../../google/protobuf/timestamp.js';
 
-export const protobufPackage = "messenger.auth.v1";
+export const protobufPackage = 'messenger.auth.v1';
 
-export const protobufFileName = "auth/v1/auth.proto";
+export const protobufFileName = 'auth/v1/auth.proto';
 
 export interface User {
   id: string;
@@ -75,11 +75,9 @@ export interface RefreshResponse {
   user: User | undefined;
 }
 
-export interface LogoutRequest {
-}
+export interface LogoutRequest {}
 
-export interface LogoutResponse {
-}
+export interface LogoutResponse {}
 
 export interface ValidateSessionRequest {
   /**
@@ -105,8 +103,7 @@ export interface Session {
   current: boolean;
 }
 
-export interface ListSessionsRequest {
-}
+export interface ListSessionsRequest {}
 
 export interface ListSessionsResponse {
   sessions: Session[];
@@ -116,8 +113,7 @@ export interface RevokeSessionRequest {
   sessionId: string;
 }
 
-export interface RevokeSessionResponse {
-}
+export interface RevokeSessionResponse {}
 
 export interface GetUsersRequest {
   ids: string[];
@@ -143,23 +139,22 @@ export interface SearchUsersResponse {
   users: User[];
 }
 
-export interface WatchRevocationsRequest {
-}
+export interface WatchRevocationsRequest {}
 
 export interface WatchRevocationsResponse {
   sessionIds: string[];
 }
 
 function createBaseUser(): User {
-  return { id: "", username: "", email: undefined, createdAt: undefined };
+  return { id: '', username: '', email: undefined, createdAt: undefined };
 }
 
 export const User: MessageFns<User> = {
   encode(message: User, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.id !== "") {
+    if (message.id !== '') {
       writer.uint32(10).string(message.id);
     }
-    if (message.username !== "") {
+    if (message.username !== '') {
       writer.uint32(18).string(message.username);
     }
     if (message.email !== undefined) {
@@ -175,7 +170,7 @@ export const User: MessageFns<User> = {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
     }
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
@@ -230,23 +225,23 @@ export const User: MessageFns<User> = {
 
   fromJSON(object: any): User {
     return {
-      id: isSet(object.id) ? globalThis.String(object.id) : "",
-      username: isSet(object.username) ? globalThis.String(object.username) : "",
+      id: isSet(object.id) ? globalThis.String(object.id) : '',
+      username: isSet(object.username) ? globalThis.String(object.username) : '',
       email: isSet(object.email) ? globalThis.String(object.email) : undefined,
       createdAt: isSet(object.createdAt)
         ? fromJsonTimestamp(object.createdAt)
         : isSet(object.created_at)
-        ? fromJsonTimestamp(object.created_at)
-        : undefined,
+          ? fromJsonTimestamp(object.created_at)
+          : undefined,
     };
   },
 
   toJSON(message: User): unknown {
     const obj: any = {};
-    if (message.id !== "") {
+    if (message.id !== '') {
       obj.id = message.id;
     }
-    if (message.username !== "") {
+    if (message.username !== '') {
       obj.username = message.username;
     }
     if (message.email !== undefined) {
@@ -263,8 +258,8 @@ export const User: MessageFns<User> = {
   },
   fromPartial(object: DeepPartial<User>): User {
     const message = createBaseUser();
-    message.id = object.id ?? "";
-    message.username = object.username ?? "";
+    message.id = object.id ?? '';
+    message.username = object.username ?? '';
     message.email = object.email ?? undefined;
     message.createdAt = object.createdAt ?? undefined;
     return message;
@@ -273,20 +268,20 @@ export const User: MessageFns<User> = {
 
 function createBaseAuthTokens(): AuthTokens {
   return {
-    accessToken: "",
-    refreshToken: "",
+    accessToken: '',
+    refreshToken: '',
     accessTokenExpiresAt: undefined,
     refreshTokenExpiresAt: undefined,
-    sessionId: "",
+    sessionId: '',
   };
 }
 
 export const AuthTokens: MessageFns<AuthTokens> = {
   encode(message: AuthTokens, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.accessToken !== "") {
+    if (message.accessToken !== '') {
       writer.uint32(10).string(message.accessToken);
     }
-    if (message.refreshToken !== "") {
+    if (message.refreshToken !== '') {
       writer.uint32(18).string(message.refreshToken);
     }
     if (message.accessTokenExpiresAt !== undefined) {
@@ -295,7 +290,7 @@ export const AuthTokens: MessageFns<AuthTokens> = {
     if (message.refreshTokenExpiresAt !== undefined) {
       Timestamp.encode(toTimestamp(message.refreshTokenExpiresAt), writer.uint32(34).fork()).join();
     }
-    if (message.sessionId !== "") {
+    if (message.sessionId !== '') {
       writer.uint32(42).string(message.sessionId);
     }
     return writer;
@@ -305,7 +300,7 @@ export const AuthTokens: MessageFns<AuthTokens> = {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
     }
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
@@ -371,37 +366,37 @@ export const AuthTokens: MessageFns<AuthTokens> = {
       accessToken: isSet(object.accessToken)
         ? globalThis.String(object.accessToken)
         : isSet(object.access_token)
-        ? globalThis.String(object.access_token)
-        : "",
+          ? globalThis.String(object.access_token)
+          : '',
       refreshToken: isSet(object.refreshToken)
         ? globalThis.String(object.refreshToken)
         : isSet(object.refresh_token)
-        ? globalThis.String(object.refresh_token)
-        : "",
+          ? globalThis.String(object.refresh_token)
+          : '',
       accessTokenExpiresAt: isSet(object.accessTokenExpiresAt)
         ? fromJsonTimestamp(object.accessTokenExpiresAt)
         : isSet(object.access_token_expires_at)
-        ? fromJsonTimestamp(object.access_token_expires_at)
-        : undefined,
+          ? fromJsonTimestamp(object.access_token_expires_at)
+          : undefined,
       refreshTokenExpiresAt: isSet(object.refreshTokenExpiresAt)
         ? fromJsonTimestamp(object.refreshTokenExpiresAt)
         : isSet(object.refresh_token_expires_at)
-        ? fromJsonTimestamp(object.refresh_token_expires_at)
-        : undefined,
+          ? fromJsonTimestamp(object.refresh_token_expires_at)
+          : undefined,
       sessionId: isSet(object.sessionId)
         ? globalThis.String(object.sessionId)
         : isSet(object.session_id)
-        ? globalThis.String(object.session_id)
-        : "",
+          ? globalThis.String(object.session_id)
+          : '',
     };
   },
 
   toJSON(message: AuthTokens): unknown {
     const obj: any = {};
-    if (message.accessToken !== "") {
+    if (message.accessToken !== '') {
       obj.accessToken = message.accessToken;
     }
-    if (message.refreshToken !== "") {
+    if (message.refreshToken !== '') {
       obj.refreshToken = message.refreshToken;
     }
     if (message.accessTokenExpiresAt !== undefined) {
@@ -410,7 +405,7 @@ export const AuthTokens: MessageFns<AuthTokens> = {
     if (message.refreshTokenExpiresAt !== undefined) {
       obj.refreshTokenExpiresAt = message.refreshTokenExpiresAt.toISOString();
     }
-    if (message.sessionId !== "") {
+    if (message.sessionId !== '') {
       obj.sessionId = message.sessionId;
     }
     return obj;
@@ -421,31 +416,31 @@ export const AuthTokens: MessageFns<AuthTokens> = {
   },
   fromPartial(object: DeepPartial<AuthTokens>): AuthTokens {
     const message = createBaseAuthTokens();
-    message.accessToken = object.accessToken ?? "";
-    message.refreshToken = object.refreshToken ?? "";
+    message.accessToken = object.accessToken ?? '';
+    message.refreshToken = object.refreshToken ?? '';
     message.accessTokenExpiresAt = object.accessTokenExpiresAt ?? undefined;
     message.refreshTokenExpiresAt = object.refreshTokenExpiresAt ?? undefined;
-    message.sessionId = object.sessionId ?? "";
+    message.sessionId = object.sessionId ?? '';
     return message;
   },
 };
 
 function createBaseRegisterRequest(): RegisterRequest {
-  return { email: "", username: "", password: "", userAgent: "" };
+  return { email: '', username: '', password: '', userAgent: '' };
 }
 
 export const RegisterRequest: MessageFns<RegisterRequest> = {
   encode(message: RegisterRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.email !== "") {
+    if (message.email !== '') {
       writer.uint32(10).string(message.email);
     }
-    if (message.username !== "") {
+    if (message.username !== '') {
       writer.uint32(18).string(message.username);
     }
-    if (message.password !== "") {
+    if (message.password !== '') {
       writer.uint32(26).string(message.password);
     }
-    if (message.userAgent !== "") {
+    if (message.userAgent !== '') {
       writer.uint32(34).string(message.userAgent);
     }
     return writer;
@@ -455,7 +450,7 @@ export const RegisterRequest: MessageFns<RegisterRequest> = {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
     }
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
@@ -510,29 +505,29 @@ export const RegisterRequest: MessageFns<RegisterRequest> = {
 
   fromJSON(object: any): RegisterRequest {
     return {
-      email: isSet(object.email) ? globalThis.String(object.email) : "",
-      username: isSet(object.username) ? globalThis.String(object.username) : "",
-      password: isSet(object.password) ? globalThis.String(object.password) : "",
+      email: isSet(object.email) ? globalThis.String(object.email) : '',
+      username: isSet(object.username) ? globalThis.String(object.username) : '',
+      password: isSet(object.password) ? globalThis.String(object.password) : '',
       userAgent: isSet(object.userAgent)
         ? globalThis.String(object.userAgent)
         : isSet(object.user_agent)
-        ? globalThis.String(object.user_agent)
-        : "",
+          ? globalThis.String(object.user_agent)
+          : '',
     };
   },
 
   toJSON(message: RegisterRequest): unknown {
     const obj: any = {};
-    if (message.email !== "") {
+    if (message.email !== '') {
       obj.email = message.email;
     }
-    if (message.username !== "") {
+    if (message.username !== '') {
       obj.username = message.username;
     }
-    if (message.password !== "") {
+    if (message.password !== '') {
       obj.password = message.password;
     }
-    if (message.userAgent !== "") {
+    if (message.userAgent !== '') {
       obj.userAgent = message.userAgent;
     }
     return obj;
@@ -543,10 +538,10 @@ export const RegisterRequest: MessageFns<RegisterRequest> = {
   },
   fromPartial(object: DeepPartial<RegisterRequest>): RegisterRequest {
     const message = createBaseRegisterRequest();
-    message.email = object.email ?? "";
-    message.username = object.username ?? "";
-    message.password = object.password ?? "";
-    message.userAgent = object.userAgent ?? "";
+    message.email = object.email ?? '';
+    message.username = object.username ?? '';
+    message.password = object.password ?? '';
+    message.userAgent = object.userAgent ?? '';
     return message;
   },
 };
@@ -570,7 +565,7 @@ export const RegisterResponse: MessageFns<RegisterResponse> = {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
     }
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
@@ -630,27 +625,26 @@ export const RegisterResponse: MessageFns<RegisterResponse> = {
   },
   fromPartial(object: DeepPartial<RegisterResponse>): RegisterResponse {
     const message = createBaseRegisterResponse();
-    message.tokens = (object.tokens !== undefined && object.tokens !== null)
-      ? AuthTokens.fromPartial(object.tokens)
-      : undefined;
-    message.user = (object.user !== undefined && object.user !== null) ? User.fromPartial(object.user) : undefined;
+    message.tokens =
+      object.tokens !== undefined && object.tokens !== null ? AuthTokens.fromPartial(object.tokens) : undefined;
+    message.user = object.user !== undefined && object.user !== null ? User.fromPartial(object.user) : undefined;
     return message;
   },
 };
 
 function createBaseLoginRequest(): LoginRequest {
-  return { email: "", password: "", userAgent: "" };
+  return { email: '', password: '', userAgent: '' };
 }
 
 export const LoginRequest: MessageFns<LoginRequest> = {
   encode(message: LoginRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.email !== "") {
+    if (message.email !== '') {
       writer.uint32(10).string(message.email);
     }
-    if (message.password !== "") {
+    if (message.password !== '') {
       writer.uint32(18).string(message.password);
     }
-    if (message.userAgent !== "") {
+    if (message.userAgent !== '') {
       writer.uint32(26).string(message.userAgent);
     }
     return writer;
@@ -660,7 +654,7 @@ export const LoginRequest: MessageFns<LoginRequest> = {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
     }
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
@@ -707,25 +701,25 @@ export const LoginRequest: MessageFns<LoginRequest> = {
 
   fromJSON(object: any): LoginRequest {
     return {
-      email: isSet(object.email) ? globalThis.String(object.email) : "",
-      password: isSet(object.password) ? globalThis.String(object.password) : "",
+      email: isSet(object.email) ? globalThis.String(object.email) : '',
+      password: isSet(object.password) ? globalThis.String(object.password) : '',
       userAgent: isSet(object.userAgent)
         ? globalThis.String(object.userAgent)
         : isSet(object.user_agent)
-        ? globalThis.String(object.user_agent)
-        : "",
+          ? globalThis.String(object.user_agent)
+          : '',
     };
   },
 
   toJSON(message: LoginRequest): unknown {
     const obj: any = {};
-    if (message.email !== "") {
+    if (message.email !== '') {
       obj.email = message.email;
     }
-    if (message.password !== "") {
+    if (message.password !== '') {
       obj.password = message.password;
     }
-    if (message.userAgent !== "") {
+    if (message.userAgent !== '') {
       obj.userAgent = message.userAgent;
     }
     return obj;
@@ -736,9 +730,9 @@ export const LoginRequest: MessageFns<LoginRequest> = {
   },
   fromPartial(object: DeepPartial<LoginRequest>): LoginRequest {
     const message = createBaseLoginRequest();
-    message.email = object.email ?? "";
-    message.password = object.password ?? "";
-    message.userAgent = object.userAgent ?? "";
+    message.email = object.email ?? '';
+    message.password = object.password ?? '';
+    message.userAgent = object.userAgent ?? '';
     return message;
   },
 };
@@ -762,7 +756,7 @@ export const LoginResponse: MessageFns<LoginResponse> = {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
     }
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
@@ -822,24 +816,23 @@ export const LoginResponse: MessageFns<LoginResponse> = {
   },
   fromPartial(object: DeepPartial<LoginResponse>): LoginResponse {
     const message = createBaseLoginResponse();
-    message.tokens = (object.tokens !== undefined && object.tokens !== null)
-      ? AuthTokens.fromPartial(object.tokens)
-      : undefined;
-    message.user = (object.user !== undefined && object.user !== null) ? User.fromPartial(object.user) : undefined;
+    message.tokens =
+      object.tokens !== undefined && object.tokens !== null ? AuthTokens.fromPartial(object.tokens) : undefined;
+    message.user = object.user !== undefined && object.user !== null ? User.fromPartial(object.user) : undefined;
     return message;
   },
 };
 
 function createBaseRefreshRequest(): RefreshRequest {
-  return { refreshToken: "", userAgent: "" };
+  return { refreshToken: '', userAgent: '' };
 }
 
 export const RefreshRequest: MessageFns<RefreshRequest> = {
   encode(message: RefreshRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.refreshToken !== "") {
+    if (message.refreshToken !== '') {
       writer.uint32(10).string(message.refreshToken);
     }
-    if (message.userAgent !== "") {
+    if (message.userAgent !== '') {
       writer.uint32(18).string(message.userAgent);
     }
     return writer;
@@ -849,7 +842,7 @@ export const RefreshRequest: MessageFns<RefreshRequest> = {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
     }
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
@@ -891,22 +884,22 @@ export const RefreshRequest: MessageFns<RefreshRequest> = {
       refreshToken: isSet(object.refreshToken)
         ? globalThis.String(object.refreshToken)
         : isSet(object.refresh_token)
-        ? globalThis.String(object.refresh_token)
-        : "",
+          ? globalThis.String(object.refresh_token)
+          : '',
       userAgent: isSet(object.userAgent)
         ? globalThis.String(object.userAgent)
         : isSet(object.user_agent)
-        ? globalThis.String(object.user_agent)
-        : "",
+          ? globalThis.String(object.user_agent)
+          : '',
     };
   },
 
   toJSON(message: RefreshRequest): unknown {
     const obj: any = {};
-    if (message.refreshToken !== "") {
+    if (message.refreshToken !== '') {
       obj.refreshToken = message.refreshToken;
     }
-    if (message.userAgent !== "") {
+    if (message.userAgent !== '') {
       obj.userAgent = message.userAgent;
     }
     return obj;
@@ -917,8 +910,8 @@ export const RefreshRequest: MessageFns<RefreshRequest> = {
   },
   fromPartial(object: DeepPartial<RefreshRequest>): RefreshRequest {
     const message = createBaseRefreshRequest();
-    message.refreshToken = object.refreshToken ?? "";
-    message.userAgent = object.userAgent ?? "";
+    message.refreshToken = object.refreshToken ?? '';
+    message.userAgent = object.userAgent ?? '';
     return message;
   },
 };
@@ -942,7 +935,7 @@ export const RefreshResponse: MessageFns<RefreshResponse> = {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
     }
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
@@ -1002,10 +995,9 @@ export const RefreshResponse: MessageFns<RefreshResponse> = {
   },
   fromPartial(object: DeepPartial<RefreshResponse>): RefreshResponse {
     const message = createBaseRefreshResponse();
-    message.tokens = (object.tokens !== undefined && object.tokens !== null)
-      ? AuthTokens.fromPartial(object.tokens)
-      : undefined;
-    message.user = (object.user !== undefined && object.user !== null) ? User.fromPartial(object.user) : undefined;
+    message.tokens =
+      object.tokens !== undefined && object.tokens !== null ? AuthTokens.fromPartial(object.tokens) : undefined;
+    message.user = object.user !== undefined && object.user !== null ? User.fromPartial(object.user) : undefined;
     return message;
   },
 };
@@ -1023,7 +1015,7 @@ export const LogoutRequest: MessageFns<LogoutRequest> = {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
     }
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
@@ -1075,7 +1067,7 @@ export const LogoutResponse: MessageFns<LogoutResponse> = {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
     }
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
@@ -1130,7 +1122,7 @@ export const ValidateSessionRequest: MessageFns<ValidateSessionRequest> = {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
     }
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
@@ -1164,8 +1156,8 @@ export const ValidateSessionRequest: MessageFns<ValidateSessionRequest> = {
       allowExpired: isSet(object.allowExpired)
         ? globalThis.Boolean(object.allowExpired)
         : isSet(object.allow_expired)
-        ? globalThis.Boolean(object.allow_expired)
-        : false,
+          ? globalThis.Boolean(object.allow_expired)
+          : false,
     };
   },
 
@@ -1188,15 +1180,15 @@ export const ValidateSessionRequest: MessageFns<ValidateSessionRequest> = {
 };
 
 function createBaseValidateSessionResponse(): ValidateSessionResponse {
-  return { userId: "", sessionId: "", sessionExpiresAt: undefined };
+  return { userId: '', sessionId: '', sessionExpiresAt: undefined };
 }
 
 export const ValidateSessionResponse: MessageFns<ValidateSessionResponse> = {
   encode(message: ValidateSessionResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.userId !== "") {
+    if (message.userId !== '') {
       writer.uint32(10).string(message.userId);
     }
-    if (message.sessionId !== "") {
+    if (message.sessionId !== '') {
       writer.uint32(18).string(message.sessionId);
     }
     if (message.sessionExpiresAt !== undefined) {
@@ -1209,7 +1201,7 @@ export const ValidateSessionResponse: MessageFns<ValidateSessionResponse> = {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
     }
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
@@ -1259,27 +1251,27 @@ export const ValidateSessionResponse: MessageFns<ValidateSessionResponse> = {
       userId: isSet(object.userId)
         ? globalThis.String(object.userId)
         : isSet(object.user_id)
-        ? globalThis.String(object.user_id)
-        : "",
+          ? globalThis.String(object.user_id)
+          : '',
       sessionId: isSet(object.sessionId)
         ? globalThis.String(object.sessionId)
         : isSet(object.session_id)
-        ? globalThis.String(object.session_id)
-        : "",
+          ? globalThis.String(object.session_id)
+          : '',
       sessionExpiresAt: isSet(object.sessionExpiresAt)
         ? fromJsonTimestamp(object.sessionExpiresAt)
         : isSet(object.session_expires_at)
-        ? fromJsonTimestamp(object.session_expires_at)
-        : undefined,
+          ? fromJsonTimestamp(object.session_expires_at)
+          : undefined,
     };
   },
 
   toJSON(message: ValidateSessionResponse): unknown {
     const obj: any = {};
-    if (message.userId !== "") {
+    if (message.userId !== '') {
       obj.userId = message.userId;
     }
-    if (message.sessionId !== "") {
+    if (message.sessionId !== '') {
       obj.sessionId = message.sessionId;
     }
     if (message.sessionExpiresAt !== undefined) {
@@ -1293,20 +1285,20 @@ export const ValidateSessionResponse: MessageFns<ValidateSessionResponse> = {
   },
   fromPartial(object: DeepPartial<ValidateSessionResponse>): ValidateSessionResponse {
     const message = createBaseValidateSessionResponse();
-    message.userId = object.userId ?? "";
-    message.sessionId = object.sessionId ?? "";
+    message.userId = object.userId ?? '';
+    message.sessionId = object.sessionId ?? '';
     message.sessionExpiresAt = object.sessionExpiresAt ?? undefined;
     return message;
   },
 };
 
 function createBaseSession(): Session {
-  return { id: "", createdAt: undefined, lastUsedAt: undefined, expiresAt: undefined, userAgent: "", current: false };
+  return { id: '', createdAt: undefined, lastUsedAt: undefined, expiresAt: undefined, userAgent: '', current: false };
 }
 
 export const Session: MessageFns<Session> = {
   encode(message: Session, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.id !== "") {
+    if (message.id !== '') {
       writer.uint32(10).string(message.id);
     }
     if (message.createdAt !== undefined) {
@@ -1318,7 +1310,7 @@ export const Session: MessageFns<Session> = {
     if (message.expiresAt !== undefined) {
       Timestamp.encode(toTimestamp(message.expiresAt), writer.uint32(34).fork()).join();
     }
-    if (message.userAgent !== "") {
+    if (message.userAgent !== '') {
       writer.uint32(42).string(message.userAgent);
     }
     if (message.current !== false) {
@@ -1331,7 +1323,7 @@ export const Session: MessageFns<Session> = {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
     }
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
@@ -1402,34 +1394,34 @@ export const Session: MessageFns<Session> = {
 
   fromJSON(object: any): Session {
     return {
-      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      id: isSet(object.id) ? globalThis.String(object.id) : '',
       createdAt: isSet(object.createdAt)
         ? fromJsonTimestamp(object.createdAt)
         : isSet(object.created_at)
-        ? fromJsonTimestamp(object.created_at)
-        : undefined,
+          ? fromJsonTimestamp(object.created_at)
+          : undefined,
       lastUsedAt: isSet(object.lastUsedAt)
         ? fromJsonTimestamp(object.lastUsedAt)
         : isSet(object.last_used_at)
-        ? fromJsonTimestamp(object.last_used_at)
-        : undefined,
+          ? fromJsonTimestamp(object.last_used_at)
+          : undefined,
       expiresAt: isSet(object.expiresAt)
         ? fromJsonTimestamp(object.expiresAt)
         : isSet(object.expires_at)
-        ? fromJsonTimestamp(object.expires_at)
-        : undefined,
+          ? fromJsonTimestamp(object.expires_at)
+          : undefined,
       userAgent: isSet(object.userAgent)
         ? globalThis.String(object.userAgent)
         : isSet(object.user_agent)
-        ? globalThis.String(object.user_agent)
-        : "",
+          ? globalThis.String(object.user_agent)
+          : '',
       current: isSet(object.current) ? globalThis.Boolean(object.current) : false,
     };
   },
 
   toJSON(message: Session): unknown {
     const obj: any = {};
-    if (message.id !== "") {
+    if (message.id !== '') {
       obj.id = message.id;
     }
     if (message.createdAt !== undefined) {
@@ -1441,7 +1433,7 @@ export const Session: MessageFns<Session> = {
     if (message.expiresAt !== undefined) {
       obj.expiresAt = message.expiresAt.toISOString();
     }
-    if (message.userAgent !== "") {
+    if (message.userAgent !== '') {
       obj.userAgent = message.userAgent;
     }
     if (message.current !== false) {
@@ -1455,11 +1447,11 @@ export const Session: MessageFns<Session> = {
   },
   fromPartial(object: DeepPartial<Session>): Session {
     const message = createBaseSession();
-    message.id = object.id ?? "";
+    message.id = object.id ?? '';
     message.createdAt = object.createdAt ?? undefined;
     message.lastUsedAt = object.lastUsedAt ?? undefined;
     message.expiresAt = object.expiresAt ?? undefined;
-    message.userAgent = object.userAgent ?? "";
+    message.userAgent = object.userAgent ?? '';
     message.current = object.current ?? false;
     return message;
   },
@@ -1478,7 +1470,7 @@ export const ListSessionsRequest: MessageFns<ListSessionsRequest> = {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
     }
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
@@ -1533,7 +1525,7 @@ export const ListSessionsResponse: MessageFns<ListSessionsResponse> = {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
     }
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
@@ -1587,12 +1579,12 @@ export const ListSessionsResponse: MessageFns<ListSessionsResponse> = {
 };
 
 function createBaseRevokeSessionRequest(): RevokeSessionRequest {
-  return { sessionId: "" };
+  return { sessionId: '' };
 }
 
 export const RevokeSessionRequest: MessageFns<RevokeSessionRequest> = {
   encode(message: RevokeSessionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.sessionId !== "") {
+    if (message.sessionId !== '') {
       writer.uint32(10).string(message.sessionId);
     }
     return writer;
@@ -1602,7 +1594,7 @@ export const RevokeSessionRequest: MessageFns<RevokeSessionRequest> = {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
     }
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
@@ -1636,14 +1628,14 @@ export const RevokeSessionRequest: MessageFns<RevokeSessionRequest> = {
       sessionId: isSet(object.sessionId)
         ? globalThis.String(object.sessionId)
         : isSet(object.session_id)
-        ? globalThis.String(object.session_id)
-        : "",
+          ? globalThis.String(object.session_id)
+          : '',
     };
   },
 
   toJSON(message: RevokeSessionRequest): unknown {
     const obj: any = {};
-    if (message.sessionId !== "") {
+    if (message.sessionId !== '') {
       obj.sessionId = message.sessionId;
     }
     return obj;
@@ -1654,7 +1646,7 @@ export const RevokeSessionRequest: MessageFns<RevokeSessionRequest> = {
   },
   fromPartial(object: DeepPartial<RevokeSessionRequest>): RevokeSessionRequest {
     const message = createBaseRevokeSessionRequest();
-    message.sessionId = object.sessionId ?? "";
+    message.sessionId = object.sessionId ?? '';
     return message;
   },
 };
@@ -1672,7 +1664,7 @@ export const RevokeSessionResponse: MessageFns<RevokeSessionResponse> = {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
     }
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
@@ -1727,7 +1719,7 @@ export const GetUsersRequest: MessageFns<GetUsersRequest> = {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
     }
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
@@ -1779,12 +1771,12 @@ export const GetUsersRequest: MessageFns<GetUsersRequest> = {
 };
 
 function createBaseUserResult(): UserResult {
-  return { id: "", user: undefined };
+  return { id: '', user: undefined };
 }
 
 export const UserResult: MessageFns<UserResult> = {
   encode(message: UserResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.id !== "") {
+    if (message.id !== '') {
       writer.uint32(10).string(message.id);
     }
     if (message.user !== undefined) {
@@ -1797,7 +1789,7 @@ export const UserResult: MessageFns<UserResult> = {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
     }
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
@@ -1836,14 +1828,14 @@ export const UserResult: MessageFns<UserResult> = {
 
   fromJSON(object: any): UserResult {
     return {
-      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      id: isSet(object.id) ? globalThis.String(object.id) : '',
       user: isSet(object.user) ? User.fromJSON(object.user) : undefined,
     };
   },
 
   toJSON(message: UserResult): unknown {
     const obj: any = {};
-    if (message.id !== "") {
+    if (message.id !== '') {
       obj.id = message.id;
     }
     if (message.user !== undefined) {
@@ -1857,8 +1849,8 @@ export const UserResult: MessageFns<UserResult> = {
   },
   fromPartial(object: DeepPartial<UserResult>): UserResult {
     const message = createBaseUserResult();
-    message.id = object.id ?? "";
-    message.user = (object.user !== undefined && object.user !== null) ? User.fromPartial(object.user) : undefined;
+    message.id = object.id ?? '';
+    message.user = object.user !== undefined && object.user !== null ? User.fromPartial(object.user) : undefined;
     return message;
   },
 };
@@ -1879,7 +1871,7 @@ export const GetUsersResponse: MessageFns<GetUsersResponse> = {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
     }
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
@@ -1933,12 +1925,12 @@ export const GetUsersResponse: MessageFns<GetUsersResponse> = {
 };
 
 function createBaseSearchUsersRequest(): SearchUsersRequest {
-  return { query: "", limit: 0 };
+  return { query: '', limit: 0 };
 }
 
 export const SearchUsersRequest: MessageFns<SearchUsersRequest> = {
   encode(message: SearchUsersRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.query !== "") {
+    if (message.query !== '') {
       writer.uint32(10).string(message.query);
     }
     if (message.limit !== 0) {
@@ -1951,7 +1943,7 @@ export const SearchUsersRequest: MessageFns<SearchUsersRequest> = {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
     }
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
@@ -1990,14 +1982,14 @@ export const SearchUsersRequest: MessageFns<SearchUsersRequest> = {
 
   fromJSON(object: any): SearchUsersRequest {
     return {
-      query: isSet(object.query) ? globalThis.String(object.query) : "",
+      query: isSet(object.query) ? globalThis.String(object.query) : '',
       limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
     };
   },
 
   toJSON(message: SearchUsersRequest): unknown {
     const obj: any = {};
-    if (message.query !== "") {
+    if (message.query !== '') {
       obj.query = message.query;
     }
     if (message.limit !== 0) {
@@ -2011,7 +2003,7 @@ export const SearchUsersRequest: MessageFns<SearchUsersRequest> = {
   },
   fromPartial(object: DeepPartial<SearchUsersRequest>): SearchUsersRequest {
     const message = createBaseSearchUsersRequest();
-    message.query = object.query ?? "";
+    message.query = object.query ?? '';
     message.limit = object.limit ?? 0;
     return message;
   },
@@ -2033,7 +2025,7 @@ export const SearchUsersResponse: MessageFns<SearchUsersResponse> = {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
     }
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
@@ -2097,7 +2089,7 @@ export const WatchRevocationsRequest: MessageFns<WatchRevocationsRequest> = {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
     }
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
@@ -2152,7 +2144,7 @@ export const WatchRevocationsResponse: MessageFns<WatchRevocationsResponse> = {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
     }
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
@@ -2186,8 +2178,8 @@ export const WatchRevocationsResponse: MessageFns<WatchRevocationsResponse> = {
       sessionIds: globalThis.Array.isArray(object?.sessionIds)
         ? object.sessionIds.map((e: any) => globalThis.String(e))
         : globalThis.Array.isArray(object?.session_ids)
-        ? object.session_ids.map((e: any) => globalThis.String(e))
-        : [],
+          ? object.session_ids.map((e: any) => globalThis.String(e))
+          : [],
     };
   },
 
@@ -2219,7 +2211,7 @@ export type AuthServiceService = typeof AuthServiceService;
 export const AuthServiceService = {
   /** Creates an account and signs it in (a first session). */
   register: {
-    path: "/messenger.auth.v1.AuthService/Register" as const,
+    path: '/messenger.auth.v1.AuthService/Register' as const,
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: RegisterRequest): Buffer => Buffer.from(RegisterRequest.encode(value).finish()),
@@ -2229,7 +2221,7 @@ export const AuthServiceService = {
   },
   /** Opens a new session. An unknown email and a wrong password get the same UNAUTHENTICATED. */
   login: {
-    path: "/messenger.auth.v1.AuthService/Login" as const,
+    path: '/messenger.auth.v1.AuthService/Login' as const,
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: LoginRequest): Buffer => Buffer.from(LoginRequest.encode(value).finish()),
@@ -2239,7 +2231,7 @@ export const AuthServiceService = {
   },
   /** Rotates a refresh token. Presenting a spent one revokes its whole session. */
   refresh: {
-    path: "/messenger.auth.v1.AuthService/Refresh" as const,
+    path: '/messenger.auth.v1.AuthService/Refresh' as const,
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: RefreshRequest): Buffer => Buffer.from(RefreshRequest.encode(value).finish()),
@@ -2249,7 +2241,7 @@ export const AuthServiceService = {
   },
   /** Revokes the caller's current session. */
   logout: {
-    path: "/messenger.auth.v1.AuthService/Logout" as const,
+    path: '/messenger.auth.v1.AuthService/Logout' as const,
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: LogoutRequest): Buffer => Buffer.from(LogoutRequest.encode(value).finish()),
@@ -2259,7 +2251,7 @@ export const AuthServiceService = {
   },
   /** Checks the access token in the metadata and that its session is active. */
   validateSession: {
-    path: "/messenger.auth.v1.AuthService/ValidateSession" as const,
+    path: '/messenger.auth.v1.AuthService/ValidateSession' as const,
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: ValidateSessionRequest): Buffer =>
@@ -2271,7 +2263,7 @@ export const AuthServiceService = {
   },
   /** The caller's active sessions. */
   listSessions: {
-    path: "/messenger.auth.v1.AuthService/ListSessions" as const,
+    path: '/messenger.auth.v1.AuthService/ListSessions' as const,
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: ListSessionsRequest): Buffer => Buffer.from(ListSessionsRequest.encode(value).finish()),
@@ -2282,7 +2274,7 @@ export const AuthServiceService = {
   },
   /** Revokes one of the caller's sessions; another user's session is NOT_FOUND. */
   revokeSession: {
-    path: "/messenger.auth.v1.AuthService/RevokeSession" as const,
+    path: '/messenger.auth.v1.AuthService/RevokeSession' as const,
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: RevokeSessionRequest): Buffer => Buffer.from(RevokeSessionRequest.encode(value).finish()),
@@ -2293,7 +2285,7 @@ export const AuthServiceService = {
   },
   /** Users by id, one result per requested id, in request order. */
   getUsers: {
-    path: "/messenger.auth.v1.AuthService/GetUsers" as const,
+    path: '/messenger.auth.v1.AuthService/GetUsers' as const,
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: GetUsersRequest): Buffer => Buffer.from(GetUsersRequest.encode(value).finish()),
@@ -2303,7 +2295,7 @@ export const AuthServiceService = {
   },
   /** Users whose username starts with the query (case-insensitive). */
   searchUsers: {
-    path: "/messenger.auth.v1.AuthService/SearchUsers" as const,
+    path: '/messenger.auth.v1.AuthService/SearchUsers' as const,
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: SearchUsersRequest): Buffer => Buffer.from(SearchUsersRequest.encode(value).finish()),
@@ -2317,7 +2309,7 @@ export const AuthServiceService = {
    * cache must be flushed when the stream (re)connects.
    */
   watchRevocations: {
-    path: "/messenger.auth.v1.AuthService/WatchRevocations" as const,
+    path: '/messenger.auth.v1.AuthService/WatchRevocations' as const,
     requestStream: false as const,
     responseStream: true as const,
     requestSerialize: (value: WatchRevocationsRequest): Buffer =>
@@ -2519,7 +2511,7 @@ export interface AuthServiceClient extends Client {
 
 export const AuthServiceClient = makeGenericClientConstructor(
   AuthServiceService,
-  "messenger.auth.v1.AuthService",
+  'messenger.auth.v1.AuthService',
 ) as unknown as {
   new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): AuthServiceClient;
   service: typeof AuthServiceService;
@@ -2528,11 +2520,15 @@ export const AuthServiceClient = makeGenericClientConstructor(
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
-export type DeepPartial<T> = T extends Builtin ? T
-  : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
-  : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
-  : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
-  : Partial<T>;
+export type DeepPartial<T> = T extends Builtin
+  ? T
+  : T extends globalThis.Array<infer U>
+    ? globalThis.Array<DeepPartial<U>>
+    : T extends ReadonlyArray<infer U>
+      ? ReadonlyArray<DeepPartial<U>>
+      : T extends {}
+        ? { [K in keyof T]?: DeepPartial<T[K]> }
+        : Partial<T>;
 
 function toTimestamp(date: Date): Timestamp {
   const seconds = Math.trunc(date.getTime() / 1_000).toString();
@@ -2549,7 +2545,7 @@ function fromTimestamp(t: Timestamp): Date {
 function fromJsonTimestamp(o: any): Date {
   if (o instanceof globalThis.Date) {
     return o;
-  } else if (typeof o === "string") {
+  } else if (typeof o === 'string') {
     return new globalThis.Date(o);
   } else {
     return fromTimestamp(Timestamp.fromJSON(o));

@@ -5,11 +5,11 @@
 // source: google/protobuf/timestamp.proto
 
 /* eslint-disable */
-import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { BinaryReader, BinaryWriter } from '@bufbuild/protobuf/wire';
 
-export const protobufPackage = "google.protobuf";
+export const protobufPackage = 'google.protobuf';
 
-export const protobufFileName = "google/protobuf/timestamp.proto";
+export const protobufFileName = 'google/protobuf/timestamp.proto';
 
 /**
  * A Timestamp represents a point in time independent of any time zone or local
@@ -120,12 +120,12 @@ export interface Timestamp {
 }
 
 function createBaseTimestamp(): Timestamp {
-  return { seconds: "0", nanos: 0 };
+  return { seconds: '0', nanos: 0 };
 }
 
 export const Timestamp: MessageFns<Timestamp> = {
   encode(message: Timestamp, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.seconds !== "0") {
+    if (message.seconds !== '0') {
       writer.uint32(8).int64(message.seconds);
     }
     if (message.nanos !== 0) {
@@ -138,7 +138,7 @@ export const Timestamp: MessageFns<Timestamp> = {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
     }
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
@@ -176,11 +176,11 @@ export const Timestamp: MessageFns<Timestamp> = {
   },
 
   fromJSON(object: any): Timestamp {
-    if (typeof object === "string") {
+    if (typeof object === 'string') {
       return Timestamp.fromJSON(timestampFromJson(object));
     }
     return {
-      seconds: isSet(object.seconds) ? globalThis.String(object.seconds) : "0",
+      seconds: isSet(object.seconds) ? globalThis.String(object.seconds) : '0',
       nanos: isSet(object.nanos) ? globalThis.Number(object.nanos) : 0,
     };
   },
@@ -194,7 +194,7 @@ export const Timestamp: MessageFns<Timestamp> = {
   },
   fromPartial(object: DeepPartial<Timestamp>): Timestamp {
     const message = createBaseTimestamp();
-    message.seconds = object.seconds ?? "0";
+    message.seconds = object.seconds ?? '0';
     message.nanos = object.nanos ?? 0;
     return message;
   },
@@ -202,11 +202,15 @@ export const Timestamp: MessageFns<Timestamp> = {
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
-export type DeepPartial<T> = T extends Builtin ? T
-  : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
-  : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
-  : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
-  : Partial<T>;
+export type DeepPartial<T> = T extends Builtin
+  ? T
+  : T extends globalThis.Array<infer U>
+    ? globalThis.Array<DeepPartial<U>>
+    : T extends ReadonlyArray<infer U>
+      ? ReadonlyArray<DeepPartial<U>>
+      : T extends {}
+        ? { [K in keyof T]?: DeepPartial<T[K]> }
+        : Partial<T>;
 
 const timestampJsonRegex = /^.+T\d{2}:\d{2}:\d{2}(\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;
 
@@ -215,12 +219,12 @@ function timestampFromJson(value: string): { seconds: number; nanos: number } {
   // Date only keeps milliseconds, so it parses the string without the fractional seconds
   const fraction = match?.[1];
   const millis = match
-    ? new globalThis.Date(fraction === undefined ? value : value.replace(fraction, "")).getTime()
+    ? new globalThis.Date(fraction === undefined ? value : value.replace(fraction, '')).getTime()
     : NaN;
   if (!match || globalThis.Number.isNaN(millis)) {
     throw new globalThis.Error(`Invalid timestamp: ${value}`);
   }
-  const nanos = fraction === undefined ? 0 : globalThis.Number(fraction.slice(1, 10).padEnd(9, "0"));
+  const nanos = fraction === undefined ? 0 : globalThis.Number(fraction.slice(1, 10).padEnd(9, '0'));
   return { seconds: millis / 1_000, nanos };
 }
 
@@ -229,7 +233,7 @@ function timestampToJson(seconds: number, nanos: number): string {
   if (nanos === 0) {
     return `${date}Z`;
   }
-  const padded = nanos.toString().padStart(9, "0");
+  const padded = nanos.toString().padStart(9, '0');
   const len = nanos % 1_000_000 === 0 ? 3 : nanos % 1_000 === 0 ? 6 : 9;
   return `${date}.${padded.slice(0, len)}Z`;
 }

@@ -1,0 +1,195 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createYoga } from 'graphql-yoga';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { WebSocketServer } from 'ws';
+import { useServer } from 'graphql-ws/use/ws';
+import type { ExecutionArgs, GraphQLSchema, execute, parse, subscribe, validate } from 'graphql';
+import { createHealthChecker } from '../../lib/grpc/health.js';
+import { callMetadata } from '../../lib/grpc/metadata.js';
+import { isServiceError } from '../../lib/errors.js';
+import { status } from '@grpc/grpc-js';
+import type { Logger } from '../../lib/logger.js';
+import { createMetrics } from '../../lib/metrics.js';
+import { createUpstreams, type Upstreams } from './clients.js';
+import type { GatewayConfig } from './config.js';
+import { createContext, type GatewayContext } from './context.js';
+import { createMaskError } from './errors.js';
+import { buildSchema } from './schema.js';
+import { closeCodes } from './ws-codes.js';
+
+/** What the HTTP or WebSocket layer hands yoga for each operation. */
+interface ServerContext {
+  requestId: string;
+  authorization: string | undefined;
+  userAgent: string;
+}
+
+/** What yoga's envelop hands back per operation (its own typing of these is `any`). */
+interface Enveloped {
+  schema: GraphQLSchema;
+  parse: typeof parse;
+  validate: typeof validate;
+  execute: typeof execute;
+  subscribe: typeof subscribe;
+  contextFactory: () => GatewayContext | Promise<GatewayContext>;
+}
+
+export interface GatewayApp {
+  port: number;
+  metricsPort: number;
+  upstreams: Upstreams;
+  stop(): Promise<void>;
+}
+
+const GRAPHQL_PATH = '/graphql';
+
+const requestIdOf = (req: IncomingMessage): string => {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+};
+
+/** Builds and starts the gateway: GraphQL over HTTP and WebSocket, GraphiQL, health and metrics. */
+export async function createGatewayApp(config: GatewayConfig, logger: Logger, upstreams = createUpstreams(config)): Promise<GatewayApp> {
+  const metrics = createMetrics('gateway');
+  const health = createHealthChecker();
+  const yoga = createYoga<ServerContext, GatewayContext>({
+    schema: buildSchema(),
+    graphqlEndpoint: GRAPHQL_PATH,
+    landingPage: false,
+    // Served from the installed package, so GraphiQL works offline.
+    renderGraphiQL,
+    graphiql: { title: 'Messenger', subscriptionsProtocol: 'WS' },
+    maskedErrors: { maskError: createMaskError(logger), isDev: false },
+    logging: {
+      debug: (...args: unknown[]) => logger.debug({ yoga: args.slice(1) }, String(args[0])),
+      info: (...args: unknown[]) => logger.info({ yoga: args.slice(1) }, String(args[0])),
+      warn: (...args: unknown[]) => logger.warn({ yoga: args.slice(1) }, String(args[0])),
+      // Yoga reports every error in a result here, expected ones (a taken email) included;
+      // unexpected ones are logged with their stack by maskError.
+      error: (...args: unknown[]) => logger.debug({ yoga: args.slice(1) }, String(args[0])),
+    },
+    context: ({ requestId, authorization, userAgent }) =>
+      createContext({ upstreams, logger, requestId, authorization, userAgent }),
+  });
+
+  /** Ready when every upstream service has at least one instance answering SERVING. */
+  async function readiness(): Promise<Record<string, boolean>> {
+    const entries = await Promise.all(
+      Object.entries(config.upstreams).map(async ([service, addresses]) => {
+        const answers = await Promise.all(addresses.map((address) => health.check(address)));
+        return [service, answers.some(Boolean)] as const;
+      }),
+    );
+    return Object.fromEntries(entries);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+      return;
+    }
+    if (path === '/readyz') {
+      const services = await readiness();
+      const ready = Object.values(services).every(Boolean);
+      res
+        .writeHead(ready ? 200 : 503, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ status: ready ? 'ready' : 'unavailable', services }));
+      return;
+    }
+    const requestId = requestIdOf(req);
+    res.setHeader('x-request-id', requestId);
+    const started = performance.now();
+    res.once('finish', () =>
+      logger.info({ requestId, method: req.method, path, status: res.statusCode, ms: Math.round(performance.now() - started) }, 'http'),
+    );
+    // Called as the request listener: `handleNodeRequestAndResponse` never answers here.
+    await yoga(req, res, {
+      requestId,
+      authorization: req.headers.authorization,
+      userAgent: req.headers['user-agent'] ?? '',
+    });
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      logger.error({ err: error }, 'request failed');
+      if (!res.headersSent) res.writeHead(500).end();
+    });
+  });
+
+  const wsServer = new WebSocketServer({ server, path: GRAPHQL_PATH });
+  const wsDisposable = useServer<{ authorization?: unknown }>(
+    {
+      /** A missing, bad or expired token is refused here; graphql-ws then closes with 4403. */
+      onConnect: async (ctx) => {
+        const authorization = ctx.connectionParams?.authorization;
+        if (typeof authorization !== 'string') return false;
+        const metadata = callMetadata({ authorization, requestId: randomUUID() });
+        return upstreams.auth.unary.validateSession({ allowExpired: false }, { metadata }).then(
+          () => true,
+          (error: unknown) => {
+            // Only a refused token is the client's fault; an outage must not look like one.
+            if (isServiceError(error) && error.code === status.UNAUTHENTICATED) return false;
+            throw error;
+          },
+        );
+      },
+      onSubscribe: async (ctx, _id, params) => {
+        const authorization = ctx.connectionParams?.authorization;
+        const enveloped: Enveloped = yoga.getEnveloped({
+          requestId: randomUUID(),
+          authorization: typeof authorization === 'string' ? authorization : undefined,
+          userAgent: ctx.extra.request.headers['user-agent'] ?? '',
+          params,
+        });
+        const document = enveloped.parse(params.query);
+        const errors = enveloped.validate(enveloped.schema, document);
+        if (errors.length > 0) return errors;
+        const args: ExecutionArgs = {
+          schema: enveloped.schema,
+          document,
+          operationName: params.operationName ?? null,
+          variableValues: params.variables ?? null,
+          contextValue: await enveloped.contextFactory(),
+          rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
+        };
+        return args;
+      },
+      execute: (args) => (args.rootValue as Pick<Enveloped, 'execute'>).execute(args),
+      subscribe: (args) => (args.rootValue as Pick<Enveloped, 'subscribe'>).subscribe(args),
+    },
+    wsServer,
+    // Keep-alive pings so idle proxies and NATs keep the socket open.
+    12_000,
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const metricsPort = await metrics.listen(config.metrics.port, config.metrics.host);
+  logger.info({ port, metricsPort, graphiql: `http://localhost:${port}${GRAPHQL_PATH}` }, 'gateway ready');
+
+  return {
+    port,
+    metricsPort,
+    upstreams,
+    async stop() {
+      // Tell WebSocket clients to reconnect (to another gateway, or this one once back).
+      for (const client of wsServer.clients) client.close(closeCodes.serviceRestart, 'gateway restarting');
+      await wsDisposable.dispose();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), 2_000).unref();
+      });
+      await metrics.close();
+      health.close();
+      upstreams.close();
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { env, loadEnv } from '../../lib/env.js';
+
+export const gatewayEnvSchema = z.object({
+  NODE_ENV: env.nodeEnv(),
+  LOG_LEVEL: env.logLevel(),
+  GATEWAY_PORT: env.port(8080),
+  GATEWAY_HOST: z.string().default('127.0.0.1'),
+  AUTH_GRPC_ADDR: env.addressList('127.0.0.1:50051'),
+  GRPC_DEADLINE: env.duration('5s'),
+  METRICS_PORT: env.port(0),
+  METRICS_HOST: z.string().default('127.0.0.1'),
+});
+
+export type GatewayConfig = ReturnType<typeof gatewayConfigFrom>;
+
+function gatewayConfigFrom(e: z.output<typeof gatewayEnvSchema>) {
+  return Object.freeze({
+    nodeEnv: e.NODE_ENV,
+    logLevel: e.LOG_LEVEL,
+    port: e.GATEWAY_PORT,
+    host: e.GATEWAY_HOST,
+    upstreams: { auth: e.AUTH_GRPC_ADDR },
+    grpcDeadlineMs: e.GRPC_DEADLINE,
+    metrics: { port: e.METRICS_PORT, host: e.METRICS_HOST },
+  });
+}
+
+export function loadGatewayConfig(source?: NodeJS.ProcessEnv): GatewayConfig {
+  return gatewayConfigFrom(loadEnv(gatewayEnvSchema, source));
+}

@@ -1,0 +1,48 @@
+import DataLoader from 'dataloader';
+import type { Logger } from '../../lib/logger.js';
+import { callMetadata } from '../../lib/grpc/metadata.js';
+import type { CallOptions, PromiseClient } from '../../lib/grpc/client.js';
+import type { AuthServiceClient, ValidateSessionResponse } from '../../proto/gen/auth/v1/auth.js';
+import type { Upstreams } from './clients.js';
+import type { UserModel } from './mappers.js';
+
+/** Per-operation state: who is calling, how to reach the services, and this operation's loaders. */
+export interface GatewayContext {
+  requestId: string;
+  logger: Logger;
+  userAgent: string;
+  auth: PromiseClient<AuthServiceClient>;
+  /** Options for a gRPC call made on behalf of this operation's caller. */
+  call: CallOptions;
+  /** The caller's session, checked once per operation by auth-service. */
+  viewer(): Promise<ValidateSessionResponse>;
+  loaders: { users: DataLoader<string, UserModel | null> };
+}
+
+export function createContext(options: {
+  upstreams: Upstreams;
+  logger: Logger;
+  requestId: string;
+  authorization: string | undefined;
+  userAgent: string;
+}): GatewayContext {
+  const call: CallOptions = {
+    metadata: callMetadata({ authorization: options.authorization, requestId: options.requestId }),
+  };
+  const auth = options.upstreams.auth.unary;
+  let viewer: Promise<ValidateSessionResponse> | undefined;
+  return {
+    requestId: options.requestId,
+    logger: options.logger.child({ requestId: options.requestId }),
+    userAgent: options.userAgent,
+    auth,
+    call,
+    viewer: () => (viewer ??= auth.validateSession({ allowExpired: false }, call)),
+    loaders: {
+      users: new DataLoader(async (ids) => {
+        const { results } = await auth.getUsers({ ids: [...ids] }, call);
+        return ids.map((_id, index) => results[index]?.user ?? null);
+      }),
+    },
+  };
+}

@@ -1,0 +1,37 @@
+import type { Resolvers } from '../generated/resolvers.js';
+import { required } from '../mappers.js';
+
+/** Accounts, tokens and sessions: register, login, refresh, logout, revoke, list. */
+export const authResolvers: Resolvers = {
+  Query: {
+    sessions: async (_root, _args, ctx) => (await ctx.auth.listSessions({}, ctx.call)).sessions,
+  },
+  Mutation: {
+    register: (_root, { input }, ctx) => ctx.auth.register({ ...input, userAgent: ctx.userAgent }, ctx.call),
+    login: (_root, { input }, ctx) => ctx.auth.login({ ...input, userAgent: ctx.userAgent }, ctx.call),
+    refreshToken: (_root, { refreshToken }, ctx) =>
+      ctx.auth.refresh({ refreshToken, userAgent: ctx.userAgent }, ctx.call),
+    logout: async (_root, _args, ctx) => {
+      await ctx.auth.logout({}, ctx.call);
+      return true;
+    },
+    revokeSession: async (_root, { id }, ctx) => {
+      await ctx.auth.revokeSession({ sessionId: id }, ctx.call);
+      return true;
+    },
+  },
+  AuthPayload: {
+    accessToken: (payload) => required(payload.tokens, 'tokens').accessToken,
+    refreshToken: (payload) => required(payload.tokens, 'tokens').refreshToken,
+    accessTokenExpiresAt: (payload) =>
+      required(required(payload.tokens, 'tokens').accessTokenExpiresAt, 'accessTokenExpiresAt'),
+    refreshTokenExpiresAt: (payload) =>
+      required(required(payload.tokens, 'tokens').refreshTokenExpiresAt, 'refreshTokenExpiresAt'),
+    user: (payload) => required(payload.user, 'user'),
+  },
+  Session: {
+    createdAt: (session) => required(session.createdAt, 'createdAt'),
+    lastUsedAt: (session) => required(session.lastUsedAt, 'lastUsedAt'),
+    expiresAt: (session) => required(session.expiresAt, 'expiresAt'),
+  },
+};

@@ -1,0 +1,7 @@
+import { mergeResolvers } from '@graphql-tools/merge';
+import type { Resolvers } from '../generated/resolvers.js';
+import { authResolvers } from './auth.js';
+import { DateTime } from './scalars.js';
+import { userResolvers } from './users.js';
+
+export const resolvers: Resolvers = mergeResolvers([{ DateTime }, authResolvers, userResolvers]);

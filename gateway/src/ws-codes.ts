@@ -1,0 +1,9 @@
+/** WebSocket close codes the gateway uses (RFC 6455 §7.4 and graphql-ws). */
+export const closeCodes = {
+  /** graphql-ws: the connection was refused at `connection_init`, or its session was revoked. */
+  forbidden: 4403,
+  /** RFC 6455: the server is restarting; reconnect. */
+  serviceRestart: 1012,
+  /** RFC 6455: try again later (a client that cannot keep up). */
+  tryAgainLater: 1013,
+} as const;

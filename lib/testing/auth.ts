@@ -1,0 +1,35 @@
+import { randomBytes } from 'node:crypto';
+import { createServiceClient, type ServiceClient } from '../grpc/client.js';
+import { callMetadata } from '../grpc/metadata.js';
+import { createLogger } from '../logger.js';
+import { AuthServiceClient } from '../../proto/gen/auth/v1/auth.js';
+import { createAuthApp, type AuthApp } from '../../services/auth/src/app.js';
+import { loadAuthConfig } from '../../services/auth/src/config.js';
+
+export const testSecret = () => randomBytes(32).toString('base64url');
+
+/** A real auth-service on a free port, with the given database and settings. */
+export async function startAuth(env: Record<string, string | undefined>): Promise<AuthApp> {
+  const config = loadAuthConfig({ AUTH_GRPC_LISTEN: '127.0.0.1:0', ...env });
+  return createAuthApp(config, createLogger('auth-service', process.env.LOG_LEVEL ?? 'silent'));
+}
+
+export function authClient(...ports: number[]): ServiceClient<AuthServiceClient> {
+  return createServiceClient(
+    AuthServiceClient,
+    ports.map((port) => `127.0.0.1:${port}`),
+    { deadlineMs: 10_000 },
+  );
+}
+
+/** Call options carrying a bearer token (or none). */
+export const as = (accessToken?: string) => ({
+  metadata: callMetadata(accessToken ? { authorization: `Bearer ${accessToken}` } : {}),
+});
+
+let counter = 0;
+/** A unique, valid registration. */
+export function newAccount(tag = 'user') {
+  const id = `${tag}${process.pid}x${++counter}${randomBytes(2).toString('hex')}`.toLowerCase().slice(0, 32);
+  return { email: `${id}@example.com`, username: id, password: 'correct horse battery', userAgent: 'vitest' };
+}

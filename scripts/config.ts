@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { env, loadEnv } from '../lib/env.js';
+
+/** The variables the launcher (`npm start`, `npm run migrate`) itself reads. */
+export const launcherEnvSchema = z.object({
+  LOG_LEVEL: env.logLevel(),
+  DATA_DIR: z.string().default('.data'),
+  EMBEDDED_PG_PORT: env.port(54329).refine((port) => port !== 5432, 'must not be 5432, which a system PostgreSQL may hold'),
+  AUTH_DATABASE_URL: env.postgresUrl(),
+  JWT_SECRET: env.jwtSecret().optional(),
+  GATEWAY_PORT: env.port(8080),
+  AUTH_GRPC_LISTEN: env.listen('127.0.0.1:50051'),
+  AUTH_GRPC_ADDR: z.string().optional(),
+  METRICS_PORT: env.port(0),
+});
+
+export type LauncherEnv = z.output<typeof launcherEnvSchema>;
+
+/** The service databases; all URLs are set or none (embedded mode). */
+export const SERVICE_DATABASES = [{ service: 'auth', urlVariable: 'AUTH_DATABASE_URL', database: 'auth' }] as const;
+
+export function loadLauncherEnv(source?: NodeJS.ProcessEnv): LauncherEnv {
+  const parsed = loadEnv(launcherEnvSchema, source);
+  return parsed;
+}

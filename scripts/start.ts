@@ -1,0 +1,114 @@
+// `npm start`: the whole system on one machine. Databases from the environment or an embedded
+// PostgreSQL, migrations, then every service and the gateway as separate processes. SIGINT
+// (Ctrl-C) or SIGTERM stops them all, PostgreSQL included.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { exitOnConfigError } from '../lib/env.js';
+import { createLogger } from '../lib/logger.js';
+import { loadLauncherEnv } from './config.js';
+import { migrateAll, prepareDatabases, type Databases } from './databases.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const STOP_GRACE_MS = 3_000;
+const READY_TIMEOUT_MS = 60_000;
+
+const started = performance.now();
+const config = (() => {
+  try {
+    return loadLauncherEnv();
+  } catch (error) {
+    return exitOnConfigError(error);
+  }
+})();
+const logger = createLogger('launcher', config.LOG_LEVEL);
+
+interface Child {
+  name: string;
+  process: ChildProcess;
+  exited: Promise<void>;
+}
+const children: Child[] = [];
+let databases: Databases | undefined;
+let stopping: Promise<void> | undefined;
+
+/** `0.0.0.0:50051` is where a service listens; clients on this machine dial 127.0.0.1. */
+const dialable = (listen: string) => listen.replace(/^(0\.0\.0\.0|\[::\]):/, '127.0.0.1:');
+/** With a fixed METRICS_PORT, each process takes the next port; 0 lets each pick a free one. */
+const metricsPort = (offset: number) => String(config.METRICS_PORT === 0 ? 0 : config.METRICS_PORT + offset);
+
+function spawnChild(name: string, entry: string, env: Record<string, string>): void {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', (code, signal) => {
+      if (!stopping) {
+        logger.error({ child: name, code, signal }, 'a process exited unexpectedly; stopping everything');
+        void stop(1);
+      }
+      resolve();
+    }),
+  );
+  children.push({ name, process: child, exited });
+}
+
+function stop(exitCode: number): Promise<void> {
+  stopping ??= (async () => {
+    logger.info('stopping');
+    for (const child of children) if (child.process.exitCode === null) child.process.kill('SIGTERM');
+    const grace = setTimeout(() => {
+      for (const child of children) if (child.process.exitCode === null) child.process.kill('SIGKILL');
+    }, STOP_GRACE_MS);
+    await Promise.all(children.map((child) => child.exited));
+    clearTimeout(grace);
+    await databases?.stop().catch((error: unknown) => logger.error({ err: error }, 'stopping PostgreSQL failed'));
+    logger.info('stopped');
+    process.exit(exitCode);
+  })();
+  return stopping;
+}
+
+process.on('SIGINT', () => void stop(0));
+process.on('SIGTERM', () => void stop(0));
+
+async function waitReady(url: string): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline && !stopping) {
+    const ok = await fetch(url).then((res) => res.ok, () => false);
+    if (ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`not ready after ${READY_TIMEOUT_MS / 1000} s: ${url}`);
+}
+
+try {
+  databases = await prepareDatabases(config, logger);
+  if (stopping) await stopping;
+  await migrateAll(databases.urls, logger);
+  const common = { JWT_SECRET: databases.jwtSecret, LOG_LEVEL: config.LOG_LEVEL };
+  const authAddr = config.AUTH_GRPC_ADDR ?? dialable(config.AUTH_GRPC_LISTEN);
+  spawnChild('auth-service', 'services/auth/src/index.ts', {
+    ...common,
+    AUTH_DATABASE_URL: databases.urls.auth,
+    AUTH_GRPC_LISTEN: config.AUTH_GRPC_LISTEN,
+    METRICS_PORT: metricsPort(1),
+  });
+  spawnChild('gateway', 'gateway/src/index.ts', {
+    ...common,
+    AUTH_GRPC_ADDR: authAddr,
+    GATEWAY_PORT: String(config.GATEWAY_PORT),
+    METRICS_PORT: metricsPort(0),
+  });
+  await waitReady(`http://127.0.0.1:${config.GATEWAY_PORT}/readyz`);
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  logger.info({ seconds, embedded: databases.embedded }, 'ready');
+  process.stdout.write(`\nMessenger is up in ${seconds} s. GraphiQL: http://localhost:${config.GATEWAY_PORT}/graphql\n\n`);
+} catch (error) {
+  if (!stopping) {
+    if (error instanceof Error && error.name === 'ConfigError') process.stderr.write(`${error.message}\n`);
+    else logger.fatal({ err: error }, 'start failed');
+    await stop(1);
+  }
+}
