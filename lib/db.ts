@@ -37,9 +37,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<MikroORM> 
     // Every unit of work runs in a forked EntityManager; the global one is never used.
     allowGlobalContext: false,
     debug: false,
-    ...(options.logger
-      ? { logger: (message: string) => options.logger?.debug({ orm: true }, message) }
-      : {}),
+    ...(options.logger ? { logger: (message: string) => options.logger?.debug({ orm: true }, message) } : {}),
   };
   return MikroORM.init(config);
 }

@@ -22,8 +22,7 @@ export function parseDuration(text: string): number | undefined {
 
 export const env = {
   nodeEnv: () => z.enum(['development', 'production', 'test']).default('development'),
-  logLevel: () =>
-    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   port: (fallback: number) => z.coerce.number().int().min(0).max(65_535).default(fallback),
   /** A duration such as `15m`, turned into milliseconds. */
   duration: (fallback: string) =>
@@ -49,7 +48,12 @@ export const env = {
     z
       .string()
       .default(fallback)
-      .transform((v) => v.split(',').map((a) => a.trim()).filter(Boolean))
+      .transform((v) =>
+        v
+          .split(',')
+          .map((a) => a.trim())
+          .filter(Boolean),
+      )
       .refine((list) => list.length > 0 && list.every((a) => /^[^\s]+:\d{1,5}$/.test(a)), {
         message: 'expected a comma-separated list of host:port',
       }),
@@ -64,8 +68,7 @@ export const env = {
       .refine((v) => /^rediss?:\/\//.test(v), 'expected a redis:// URL')
       .optional(),
   /** HS256 needs a key at least as long as the hash: 32 bytes. */
-  jwtSecret: () =>
-    z.string({ error: 'is required' }).min(32, 'must be at least 32 characters'),
+  jwtSecret: () => z.string({ error: 'is required' }).min(32, 'must be at least 32 characters'),
 };
 
 /** Loads `.env` (never overriding variables already set) once per process. */

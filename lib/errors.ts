@@ -20,12 +20,10 @@ export const FIELD_METADATA_KEY = 'field';
 
 export const invalidArgument = (field: string, message: string) =>
   new DomainError(status.INVALID_ARGUMENT, message, field);
-export const unauthenticated = (message = 'not authenticated') =>
-  new DomainError(status.UNAUTHENTICATED, message);
+export const unauthenticated = (message = 'not authenticated') => new DomainError(status.UNAUTHENTICATED, message);
 export const permissionDenied = (message: string) => new DomainError(status.PERMISSION_DENIED, message);
 export const notFound = (message: string) => new DomainError(status.NOT_FOUND, message);
-export const alreadyExists = (field: string, message: string) =>
-  new DomainError(status.ALREADY_EXISTS, message, field);
+export const alreadyExists = (field: string, message: string) => new DomainError(status.ALREADY_EXISTS, message, field);
 export const resourceExhausted = (message: string) => new DomainError(status.RESOURCE_EXHAUSTED, message);
 export const unavailable = (message: string) => new DomainError(status.UNAVAILABLE, message);
 

@@ -28,6 +28,9 @@ export function runService(
     );
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+  // Started by `npm start` with an IPC channel: if the launcher dies without stopping us (it was
+  // killed with SIGKILL), the channel closes and this process stops instead of living on orphaned.
+  if (process.connected) process.on('disconnect', () => shutdown('launcher exited'));
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('unhandledRejection', (error) => logger.error({ err: error }, 'unhandled rejection'));
   start().then(

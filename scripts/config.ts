@@ -5,7 +5,9 @@ import { env, loadEnv } from '../lib/env.js';
 export const launcherEnvSchema = z.object({
   LOG_LEVEL: env.logLevel(),
   DATA_DIR: z.string().default('.data'),
-  EMBEDDED_PG_PORT: env.port(54329).refine((port) => port !== 5432, 'must not be 5432, which a system PostgreSQL may hold'),
+  EMBEDDED_PG_PORT: env
+    .port(54329)
+    .refine((port) => port !== 5432, 'must not be 5432, which a system PostgreSQL may hold'),
   AUTH_DATABASE_URL: env.postgresUrl(),
   JWT_SECRET: env.jwtSecret().optional(),
   GATEWAY_PORT: env.port(8080),

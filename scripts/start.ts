@@ -40,7 +40,8 @@ function spawnChild(name: string, entry: string, env: Record<string, string>): v
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: ROOT,
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    // The IPC channel lets a child notice the launcher's death (see lib/process.ts).
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const exited = new Promise<void>((resolve) =>
     child.once('exit', (code, signal) => {
@@ -76,7 +77,10 @@ process.on('SIGTERM', () => void stop(0));
 async function waitReady(url: string): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline && !stopping) {
-    const ok = await fetch(url).then((res) => res.ok, () => false);
+    const ok = await fetch(url).then(
+      (res) => res.ok,
+      () => false,
+    );
     if (ok) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -104,7 +108,9 @@ try {
   await waitReady(`http://127.0.0.1:${config.GATEWAY_PORT}/readyz`);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   logger.info({ seconds, embedded: databases.embedded }, 'ready');
-  process.stdout.write(`\nMessenger is up in ${seconds} s. GraphiQL: http://localhost:${config.GATEWAY_PORT}/graphql\n\n`);
+  process.stdout.write(
+    `\nMessenger is up in ${seconds} s. GraphiQL: http://localhost:${config.GATEWAY_PORT}/graphql\n\n`,
+  );
 } catch (error) {
   if (!stopping) {
     if (error instanceof Error && error.name === 'ConfigError') process.stderr.write(`${error.message}\n`);

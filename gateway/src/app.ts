@@ -51,7 +51,11 @@ const requestIdOf = (req: IncomingMessage): string => {
 };
 
 /** Builds and starts the gateway: GraphQL over HTTP and WebSocket, GraphiQL, health and metrics. */
-export async function createGatewayApp(config: GatewayConfig, logger: Logger, upstreams = createUpstreams(config)): Promise<GatewayApp> {
+export async function createGatewayApp(
+  config: GatewayConfig,
+  logger: Logger,
+  upstreams = createUpstreams(config),
+): Promise<GatewayApp> {
   const metrics = createMetrics('gateway');
   const health = createHealthChecker();
   const yoga = createYoga<ServerContext, GatewayContext>({
@@ -103,7 +107,10 @@ export async function createGatewayApp(config: GatewayConfig, logger: Logger, up
     res.setHeader('x-request-id', requestId);
     const started = performance.now();
     res.once('finish', () =>
-      logger.info({ requestId, method: req.method, path, status: res.statusCode, ms: Math.round(performance.now() - started) }, 'http'),
+      logger.info(
+        { requestId, method: req.method, path, status: res.statusCode, ms: Math.round(performance.now() - started) },
+        'http',
+      ),
     );
     // Called as the request listener: `handleNodeRequestAndResponse` never answers here.
     await yoga(req, res, {

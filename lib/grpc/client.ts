@@ -28,16 +28,13 @@ type UnaryMethod<Req, Res> = (
 
 /** The unary methods of a ts-proto grpc-js client, as functions returning promises. */
 export type PromiseClient<C> = {
-  [K in keyof C as C[K] extends (...args: never[]) => ClientReadableStream<unknown>
-    ? never
-    : C[K] extends UnaryMethod<infer _Req, infer _Res>
-      ? K
-      : never]: C[K] extends UnaryMethod<
-    infer Req,
-    infer Res
-  >
-    ? (request: Req, options: CallOptions) => Promise<Res>
-    : never;
+  [
+    K in keyof C as C[K] extends (...args: never[]) => ClientReadableStream<unknown>
+      ? never
+      : C[K] extends UnaryMethod<infer _Req, infer _Res>
+        ? K
+        : never
+  ]: C[K] extends UnaryMethod<infer Req, infer Res> ? (request: Req, options: CallOptions) => Promise<Res> : never;
 };
 
 export interface ServiceClient<C extends Client> {
@@ -88,7 +85,10 @@ export function createServiceClient<C extends Client>(
     const start = next;
     next = (next + 1) % clients.length;
     for (let attempt = 0; ; attempt++) {
-      const client = clients[(start + attempt) % clients.length] as unknown as Record<string, UnaryMethod<unknown, unknown>>;
+      const client = clients[(start + attempt) % clients.length] as unknown as Record<
+        string,
+        UnaryMethod<unknown, unknown>
+      >;
       try {
         return await new Promise((resolve, reject) => {
           client[name]!.call(client, request, options.metadata, { deadline }, (error, response) =>
@@ -97,7 +97,10 @@ export function createServiceClient<C extends Client>(
         });
       } catch (error) {
         const retry =
-          isServiceError(error) && error.code === status.UNAVAILABLE && attempt + 1 < clients.length && Date.now() < deadline;
+          isServiceError(error) &&
+          error.code === status.UNAVAILABLE &&
+          attempt + 1 < clients.length &&
+          Date.now() < deadline;
         if (!retry) throw error;
       }
     }

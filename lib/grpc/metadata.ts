@@ -4,7 +4,10 @@ export const REQUEST_ID_METADATA_KEY = 'x-request-id';
 export const AUTHORIZATION_METADATA_KEY = 'authorization';
 
 /** Metadata for an outgoing call: the caller's credentials and the request id to log under. */
-export function callMetadata(options: { authorization?: string | undefined; requestId?: string | undefined }): Metadata {
+export function callMetadata(options: {
+  authorization?: string | undefined;
+  requestId?: string | undefined;
+}): Metadata {
   const metadata = new Metadata();
   if (options.authorization) metadata.set(AUTHORIZATION_METADATA_KEY, options.authorization);
   if (options.requestId) metadata.set(REQUEST_ID_METADATA_KEY, options.requestId);

@@ -76,9 +76,7 @@ export function createGrpcServer({ logger, metrics, protoFiles }: GrpcServerOpti
   const health = new HealthImplementation({ '': 'NOT_SERVING' });
   health.addToServer(server);
   const names: string[] = [];
-  new ReflectionService(
-    loadSync(protoFiles, { includeDirs: [PROTO_ROOT], keepCase: true }),
-  ).addToServer(server);
+  new ReflectionService(loadSync(protoFiles, { includeDirs: [PROTO_ROOT], keepCase: true })).addToServer(server);
 
   function contextOf(methodName: string, metadata: Metadata, signal: AbortSignal): CallContext {
     const given = metadata.get(REQUEST_ID_METADATA_KEY)[0];

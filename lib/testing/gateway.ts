@@ -14,7 +14,11 @@ export async function startGateway(authPorts: number[], env: Record<string, stri
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   data?: T | null;
-  errors?: { message: string; path?: (string | number)[]; extensions?: { code?: string; field?: string } & Record<string, unknown> }[];
+  errors?: {
+    message: string;
+    path?: (string | number)[];
+    extensions?: { code?: string; field?: string } & Record<string, unknown>;
+  }[];
 }
 
 /** A GraphQL client over real HTTP. */
@@ -22,11 +26,11 @@ export function graphqlClient(port: number) {
   const url = `http://127.0.0.1:${port}/graphql`;
   return {
     url,
-    async request<T = Record<string, unknown>>(
+    request: async <T = Record<string, unknown>>(
       query: string,
       variables: Record<string, unknown> = {},
       { token, headers = {} }: { token?: string | undefined; headers?: Record<string, string> } = {},
-    ): Promise<GraphQLResponse<T> & { status: number; headers: Headers }> {
+    ): Promise<GraphQLResponse<T> & { status: number; headers: Headers }> => {
       const res = await fetch(url, {
         method: 'POST',
         headers: {

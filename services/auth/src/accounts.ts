@@ -91,11 +91,13 @@ export function createAccounts({ orm, sessions }: { orm: MikroORM; sessions: Ses
       const { query, limit } = checkSearch(rawQuery, rawLimit);
       // Usernames hold only [a-z0-9_]; `_` is a LIKE wildcard, so it is escaped.
       if (!/^[a-z0-9_]+$/.test(query)) return [];
-      return orm.em.fork().find(
-        User,
-        { username: { $like: `${query.replaceAll('_', '\\_')}%` } },
-        { orderBy: { username: 'asc' }, limit },
-      );
+      return orm.em
+        .fork()
+        .find(
+          User,
+          { username: { $like: `${query.replaceAll('_', '\\_')}%` } },
+          { orderBy: { username: 'asc' }, limit },
+        );
     },
   };
 }

@@ -24,7 +24,12 @@ export interface AuthApp {
 
 /** Builds and starts auth-service: database, cache, revocation bus, gRPC server and metrics. */
 export async function createAuthApp(config: AuthConfig, logger: Logger): Promise<AuthApp> {
-  const orm = await openDatabase({ url: config.databaseUrl, entities: authEntities, migrations: authMigrations, logger });
+  const orm = await openDatabase({
+    url: config.databaseUrl,
+    entities: authEntities,
+    migrations: authMigrations,
+    logger,
+  });
   const redisConnections: Redis[] = [];
   let cache = memorySessionCache();
   let bus = memoryRevocationBus();
@@ -48,7 +53,11 @@ export async function createAuthApp(config: AuthConfig, logger: Logger): Promise
   const shutdown = new AbortController();
   const metrics = createMetrics('auth');
   const server = createGrpcServer({ logger, metrics, protoFiles: ['auth/v1/auth.proto'] });
-  server.add('messenger.auth.v1.AuthService', AuthServiceService, authHandlers({ accounts, sessions, bus, shutdown: shutdown.signal }));
+  server.add(
+    'messenger.auth.v1.AuthService',
+    AuthServiceService,
+    authHandlers({ accounts, sessions, bus, shutdown: shutdown.signal }),
+  );
   const port = await server.listen(config.listen);
   const metricsPort = await metrics.listen(config.metrics.port, config.metrics.host);
   logger.info({ listen: config.listen, port, metricsPort, redis: Boolean(config.redis) }, 'auth-service ready');

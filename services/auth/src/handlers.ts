@@ -39,7 +39,10 @@ export function authHandlers({ accounts, sessions, bus, shutdown }: HandlerDeps)
     return sessions.validate(token, { allowExpired });
   }
 
-  const signedIn = (result: SignedIn) => ({ tokens: toTokens(result), user: toUserMessage(result.user, result.user.id) });
+  const signedIn = (result: SignedIn) => ({
+    tokens: toTokens(result),
+    user: toUserMessage(result.user, result.user.id),
+  });
 
   return {
     register: async (request) => signedIn(await accounts.register(request)),

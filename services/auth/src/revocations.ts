@@ -62,7 +62,7 @@ export function redisRevocationBus(publisher: Redis, subscriber: Redis, prefix: 
   // A failed first SUBSCRIBE (Redis down at start) is retried by ioredis once it connects.
   const subscribed = subscriber
     .subscribe(channel)
-    .catch((error: unknown) => logger.warn({ err: error }, "revocation channel not subscribed yet"));
+    .catch((error: unknown) => logger.warn({ err: error }, 'revocation channel not subscribed yet'));
   return {
     async publish(sessionIds) {
       await subscribed;

@@ -60,7 +60,12 @@ export function createSessions(deps: SessionsDeps) {
       expiresAt: new Date(now.getTime() + deps.refreshTokenTtlMs),
       revokedAt: null,
     });
-    em.create(RefreshToken, { hash: hashRefreshToken(refreshToken), sessionId: session.id, createdAt: now, spentAt: null });
+    em.create(RefreshToken, {
+      hash: hashRefreshToken(refreshToken),
+      sessionId: session.id,
+      createdAt: now,
+      spentAt: null,
+    });
     return { sessionId: session.id, userId, refreshToken, refreshTokenExpiresAt: session.expiresAt };
   }
 
@@ -85,10 +90,12 @@ export function createSessions(deps: SessionsDeps) {
   }
 
   async function revokeAny(sessionId: string): Promise<void> {
-    const rows = await orm.em.fork().execute<{ user_id: string; expires_at: Date }[]>(
-      'UPDATE sessions SET revoked_at = now() WHERE id = ? AND revoked_at IS NULL RETURNING user_id, expires_at',
-      [sessionId],
-    );
+    const rows = await orm.em
+      .fork()
+      .execute<{ user_id: string; expires_at: Date }[]>(
+        'UPDATE sessions SET revoked_at = now() WHERE id = ? AND revoked_at IS NULL RETURNING user_id, expires_at',
+        [sessionId],
+      );
     const row = rows[0];
     if (row) await revokeNow(sessionId, row.user_id, new Date(row.expires_at));
   }
@@ -178,16 +185,24 @@ export function createSessions(deps: SessionsDeps) {
         logger.warn({ err: error }, 'session cache unavailable; asking PostgreSQL');
       }
       if (!entry) {
-        const rows = await orm.em.fork().execute<{ user_id: string; expires_at: Date; revoked_at: Date | null }[]>(
-          'UPDATE sessions SET last_used_at = now() WHERE id = ? RETURNING user_id, expires_at, revoked_at',
-          [claims.sessionId],
-        );
+        const rows = await orm.em
+          .fork()
+          .execute<{ user_id: string; expires_at: Date; revoked_at: Date | null }[]>(
+            'UPDATE sessions SET last_used_at = now() WHERE id = ? RETURNING user_id, expires_at, revoked_at',
+            [claims.sessionId],
+          );
         const row = rows[0];
         if (!row) throw unauthenticated('session is not active');
-        entry = { userId: row.user_id, expiresAt: new Date(row.expires_at).getTime(), revoked: row.revoked_at !== null };
+        entry = {
+          userId: row.user_id,
+          expiresAt: new Date(row.expires_at).getTime(),
+          revoked: row.revoked_at !== null,
+        };
         const ttl = Math.min(ACTIVE_TTL_MS, entry.expiresAt - Date.now());
         if (!entry.revoked && ttl > 0) {
-          await cache.add(claims.sessionId, entry, ttl).catch((error: unknown) => logger.warn({ err: error }, 'session cache write failed'));
+          await cache
+            .add(claims.sessionId, entry, ttl)
+            .catch((error: unknown) => logger.warn({ err: error }, 'session cache write failed'));
         }
       }
       if (entry.revoked || entry.expiresAt <= Date.now() || entry.userId !== claims.userId) {
@@ -198,11 +213,13 @@ export function createSessions(deps: SessionsDeps) {
 
     /** The user's active sessions, most recently used first. */
     async list(userId: string): Promise<Session[]> {
-      return orm.em.fork().find(
-        Session,
-        { userId, revokedAt: null, expiresAt: { $gt: new Date() } },
-        { orderBy: { lastUsedAt: 'desc', id: 'asc' } },
-      );
+      return orm.em
+        .fork()
+        .find(
+          Session,
+          { userId, revokedAt: null, expiresAt: { $gt: new Date() } },
+          { orderBy: { lastUsedAt: 'desc', id: 'asc' } },
+        );
     },
   };
 }

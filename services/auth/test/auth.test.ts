@@ -61,7 +61,9 @@ describe('register and login', () => {
     const sameEmail = await auth.register({ ...newAccount(), email: account.email }, as()).catch((e: unknown) => e);
     expect(sameEmail).toMatchObject({ code: status.ALREADY_EXISTS });
     expect((sameEmail as { metadata: { get(k: string): unknown[] } }).metadata.get('field')).toEqual(['email']);
-    const sameName = await auth.register({ ...newAccount(), username: account.username }, as()).catch((e: unknown) => e);
+    const sameName = await auth
+      .register({ ...newAccount(), username: account.username }, as())
+      .catch((e: unknown) => e);
     expect(sameName).toMatchObject({ code: status.ALREADY_EXISTS });
     expect((sameName as { metadata: { get(k: string): unknown[] } }).metadata.get('field')).toEqual(['username']);
   });
@@ -69,7 +71,9 @@ describe('register and login', () => {
   it('registers the same email once when two registrations race', async () => {
     const account = newAccount();
     const results = await Promise.all(
-      Array.from({ length: 4 }, (_, i) => code(auth.register({ ...account, username: `${account.username.slice(0, 28)}r${i}` }, as()))),
+      Array.from({ length: 4 }, (_, i) =>
+        code(auth.register({ ...account, username: `${account.username.slice(0, 28)}r${i}` }, as())),
+      ),
     );
     expect(results.filter((r) => r === 'OK')).toHaveLength(1);
     expect(results.filter((r) => r === 'ALREADY_EXISTS')).toHaveLength(3);
@@ -88,7 +92,10 @@ describe('register and login', () => {
   it('opens a new session per login, case-insensitive on email', async () => {
     const account = newAccount();
     const first = await auth.register(account, as());
-    const second = await auth.login({ email: account.email.toUpperCase(), password: account.password, userAgent: 'phone' }, as());
+    const second = await auth.login(
+      { email: account.email.toUpperCase(), password: account.password, userAgent: 'phone' },
+      as(),
+    );
     expect(second.tokens?.sessionId).not.toBe(first.tokens?.sessionId);
     const { sessions } = await auth.listSessions({}, as(second.tokens?.accessToken));
     expect(sessions).toHaveLength(2);
@@ -103,7 +110,9 @@ describe('refresh tokens', () => {
     const next = await auth.refresh({ refreshToken: tokens!.refreshToken, userAgent: '' }, as());
     expect(next.tokens?.sessionId).toBe(tokens?.sessionId);
     expect(next.tokens?.refreshToken).not.toBe(tokens?.refreshToken);
-    expect(next.tokens!.refreshTokenExpiresAt!.getTime()).toBeGreaterThanOrEqual(tokens!.refreshTokenExpiresAt!.getTime());
+    expect(next.tokens!.refreshTokenExpiresAt!.getTime()).toBeGreaterThanOrEqual(
+      tokens!.refreshTokenExpiresAt!.getTime(),
+    );
     await expect(code(auth.validateSession({ allowExpired: false }, as(next.tokens?.accessToken)))).resolves.toBe('OK');
     const third = await auth.refresh({ refreshToken: next.tokens!.refreshToken, userAgent: '' }, as());
     expect(third.tokens?.sessionId).toBe(tokens?.sessionId);
@@ -112,11 +121,19 @@ describe('refresh tokens', () => {
   it('revokes the whole session when a spent refresh token is presented again', async () => {
     const { tokens } = await auth.register(newAccount(), as());
     const next = await auth.refresh({ refreshToken: tokens!.refreshToken, userAgent: '' }, as());
-    await expect(code(auth.refresh({ refreshToken: tokens!.refreshToken, userAgent: '' }, as()))).resolves.toBe('UNAUTHENTICATED');
+    await expect(code(auth.refresh({ refreshToken: tokens!.refreshToken, userAgent: '' }, as()))).resolves.toBe(
+      'UNAUTHENTICATED',
+    );
     // Every token of the session is dead now: the newest refresh token and both access tokens.
-    await expect(code(auth.refresh({ refreshToken: next.tokens!.refreshToken, userAgent: '' }, as()))).resolves.toBe('UNAUTHENTICATED');
-    await expect(code(auth.validateSession({ allowExpired: false }, as(next.tokens?.accessToken)))).resolves.toBe('UNAUTHENTICATED');
-    await expect(code(auth.validateSession({ allowExpired: false }, as(tokens?.accessToken)))).resolves.toBe('UNAUTHENTICATED');
+    await expect(code(auth.refresh({ refreshToken: next.tokens!.refreshToken, userAgent: '' }, as()))).resolves.toBe(
+      'UNAUTHENTICATED',
+    );
+    await expect(code(auth.validateSession({ allowExpired: false }, as(next.tokens?.accessToken)))).resolves.toBe(
+      'UNAUTHENTICATED',
+    );
+    await expect(code(auth.validateSession({ allowExpired: false }, as(tokens?.accessToken)))).resolves.toBe(
+      'UNAUTHENTICATED',
+    );
   });
 
   it('lets exactly one of two concurrent refreshes win, then revokes the session', async () => {
@@ -131,11 +148,15 @@ describe('refresh tokens', () => {
     expect(lost).toHaveLength(1);
     expect((lost[0] as PromiseRejectedResult).reason).toMatchObject({ code: status.UNAUTHENTICATED });
     const winner = (won[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof auth.refresh>>>).value;
-    await expect(code(auth.validateSession({ allowExpired: false }, as(winner.tokens?.accessToken)))).resolves.toBe('UNAUTHENTICATED');
+    await expect(code(auth.validateSession({ allowExpired: false }, as(winner.tokens?.accessToken)))).resolves.toBe(
+      'UNAUTHENTICATED',
+    );
   });
 
   it('refuses an unknown refresh token', async () => {
-    await expect(code(auth.refresh({ refreshToken: 'x'.repeat(43), userAgent: '' }, as()))).resolves.toBe('UNAUTHENTICATED');
+    await expect(code(auth.refresh({ refreshToken: 'x'.repeat(43), userAgent: '' }, as()))).resolves.toBe(
+      'UNAUTHENTICATED',
+    );
     await expect(code(auth.refresh({ refreshToken: '', userAgent: '' }, as()))).resolves.toBe('UNAUTHENTICATED');
   });
 });
@@ -144,8 +165,12 @@ describe('sessions', () => {
   it('logout revokes the current session at once', async () => {
     const { tokens } = await auth.register(newAccount(), as());
     await auth.logout({}, as(tokens?.accessToken));
-    await expect(code(auth.validateSession({ allowExpired: false }, as(tokens?.accessToken)))).resolves.toBe('UNAUTHENTICATED');
-    await expect(code(auth.refresh({ refreshToken: tokens!.refreshToken, userAgent: '' }, as()))).resolves.toBe('UNAUTHENTICATED');
+    await expect(code(auth.validateSession({ allowExpired: false }, as(tokens?.accessToken)))).resolves.toBe(
+      'UNAUTHENTICATED',
+    );
+    await expect(code(auth.refresh({ refreshToken: tokens!.refreshToken, userAgent: '' }, as()))).resolves.toBe(
+      'UNAUTHENTICATED',
+    );
   });
 
   it('revokes one of the caller’s sessions; another user’s is NOT_FOUND', async () => {
@@ -153,10 +178,16 @@ describe('sessions', () => {
     const laptop = await auth.register(account, as());
     const phone = await auth.login(account, as());
     const stranger = await auth.register(newAccount(), as());
-    await expect(code(auth.revokeSession({ sessionId: laptop.tokens!.sessionId }, as(stranger.tokens?.accessToken)))).resolves.toBe('NOT_FOUND');
-    await expect(code(auth.revokeSession({ sessionId: 'not-a-uuid' }, as(phone.tokens?.accessToken)))).resolves.toBe('NOT_FOUND');
+    await expect(
+      code(auth.revokeSession({ sessionId: laptop.tokens!.sessionId }, as(stranger.tokens?.accessToken))),
+    ).resolves.toBe('NOT_FOUND');
+    await expect(code(auth.revokeSession({ sessionId: 'not-a-uuid' }, as(phone.tokens?.accessToken)))).resolves.toBe(
+      'NOT_FOUND',
+    );
     await auth.revokeSession({ sessionId: laptop.tokens!.sessionId }, as(phone.tokens?.accessToken));
-    await expect(code(auth.validateSession({ allowExpired: false }, as(laptop.tokens?.accessToken)))).resolves.toBe('UNAUTHENTICATED');
+    await expect(code(auth.validateSession({ allowExpired: false }, as(laptop.tokens?.accessToken)))).resolves.toBe(
+      'UNAUTHENTICATED',
+    );
     const { sessions } = await auth.listSessions({}, as(phone.tokens?.accessToken));
     expect(sessions.map((s) => s.id)).toEqual([phone.tokens?.sessionId]);
   });
@@ -167,7 +198,10 @@ describe('users', () => {
     const a = await auth.register(newAccount('ga'), as());
     const b = await auth.register(newAccount('gb'), as());
     const missing = '00000000-0000-4000-8000-000000000000';
-    const { results } = await auth.getUsers({ ids: [b.user!.id, missing, a.user!.id, 'junk', b.user!.id] }, as(a.tokens?.accessToken));
+    const { results } = await auth.getUsers(
+      { ids: [b.user!.id, missing, a.user!.id, 'junk', b.user!.id] },
+      as(a.tokens?.accessToken),
+    );
     expect(results.map((r) => r.id)).toEqual([b.user!.id, missing, a.user!.id, 'junk', b.user!.id]);
     expect(results.map((r) => r.user?.id)).toEqual([b.user!.id, undefined, a.user!.id, undefined, b.user!.id]);
     expect(results[0]?.user?.email).toBeUndefined();

@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { parseDuration } from '../lib/env.js';
+import { authEnvSchema, loadAuthConfig } from '../services/auth/src/config.js';
+import { gatewayEnvSchema, loadGatewayConfig } from '../gateway/src/config.js';
+import { launcherEnvSchema } from '../scripts/config.js';
+
+const exampleKeys = () =>
+  readFileSync(new URL('../.env.example', import.meta.url), 'utf8')
+    .split('\n')
+    .filter((line) => /^[A-Z][A-Z0-9_]*=/.test(line))
+    .map((line) => line.split('=')[0]);
+
+describe('.env.example', () => {
+  it('lists exactly the variables the processes read', () => {
+    const read = new Set(
+      [authEnvSchema, gatewayEnvSchema, launcherEnvSchema].flatMap((schema) => Object.keys(schema.shape)),
+    );
+    expect(new Set(exampleKeys())).toEqual(read);
+  });
+
+  it('states the defaults the processes use', () => {
+    const example = Object.fromEntries(
+      readFileSync(new URL('../.env.example', import.meta.url), 'utf8')
+        .split('\n')
+        .filter((line) => /^[A-Z][A-Z0-9_]*=/.test(line))
+        .map((line) => line.split(/=(.*)/s).slice(0, 2) as [string, string]),
+    );
+    type Field = { safeParse(value: unknown): { success: boolean; data?: unknown } };
+    const fields = [authEnvSchema, gatewayEnvSchema, launcherEnvSchema].flatMap((schema) =>
+      Object.entries(schema.shape as Record<string, Field>),
+    );
+    for (const key of Object.keys(example)) {
+      const withDefault = fields.filter(
+        ([name, field]) => name === key && field.safeParse(undefined).data !== undefined,
+      );
+      if (withDefault.length === 0) {
+        expect(example[key], `${key} has no default, so .env.example leaves it empty`).toBe('');
+      }
+      for (const [, field] of withDefault) {
+        expect(field.safeParse(example[key]).data, `${key}'s default in .env.example`).toEqual(
+          field.safeParse(undefined).data,
+        );
+      }
+    }
+  });
+});
+
+describe('configuration', () => {
+  it('parses durations', () => {
+    expect(parseDuration('15m')).toBe(900_000);
+    expect(parseDuration('2s')).toBe(2_000);
+    expect(parseDuration('30d')).toBe(2_592_000_000);
+    expect(parseDuration('500ms')).toBe(500);
+    for (const bad of ['15', 'm', '-1s', '0s', '1.5h', '1w', '']) expect(parseDuration(bad)).toBeUndefined();
+  });
+
+  it('names each wrong or missing variable', () => {
+    expect(() => loadAuthConfig({})).toThrow(/AUTH_DATABASE_URL: is required[\s\S]*JWT_SECRET: is required/);
+    expect(() =>
+      loadAuthConfig({ AUTH_DATABASE_URL: 'mysql://x', JWT_SECRET: 'short', ACCESS_TOKEN_TTL: 'soon' }),
+    ).toThrow(
+      /AUTH_DATABASE_URL: expected a postgres:\/\/ URL[\s\S]*JWT_SECRET: must be at least 32[\s\S]*ACCESS_TOKEN_TTL/,
+    );
+    expect(() => loadGatewayConfig({ AUTH_GRPC_ADDR: 'nohost', GATEWAY_PORT: '70000' })).toThrow(
+      /GATEWAY_PORT[\s\S]*AUTH_GRPC_ADDR/,
+    );
+  });
+
+  it('reads lists, durations and empty values as unset', () => {
+    const config = loadGatewayConfig({ AUTH_GRPC_ADDR: 'a:1, b:2', GRPC_DEADLINE: '2s', GATEWAY_PORT: '' });
+    expect(config.upstreams.auth).toEqual(['a:1', 'b:2']);
+    expect(config.grpcDeadlineMs).toBe(2_000);
+    expect(config.port).toBe(8080);
+  });
+
+  it('stops a process with a message naming the variable', () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'services/auth/src/index.ts'], {
+      cwd: new URL('..', import.meta.url).pathname,
+      env: { PATH: process.env.PATH, AUTH_DATABASE_URL: 'postgres://x@127.0.0.1:1/auth' },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('JWT_SECRET: is required');
+  });
+});
