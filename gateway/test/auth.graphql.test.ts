@@ -3,7 +3,7 @@ import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase } from '../../lib/testing/database.js';
-import { newAccount, startAuth, testSecret } from '../../lib/testing/auth.js';
+import { capturingLogger, newAccount, startAuth, testSecret } from '../../lib/testing/auth.js';
 import { graphqlClient, startGateway } from '../../lib/testing/gateway.js';
 import { createLogger } from '../../lib/logger.js';
 import { AuthServiceService } from '../../proto/gen/auth/v1/auth.js';
@@ -274,6 +274,29 @@ describe('HTTP surface', () => {
     expect(given.headers.get('x-request-id')).toBe('trace-123');
     const made = await gql('{ __typename }');
     expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('passes the request id to the services, which log under it', async () => {
+    const { logger, lines } = capturingLogger('auth-service');
+    const traced = await startAuth({ AUTH_DATABASE_URL: db.url, JWT_SECRET: testSecret() }, logger);
+    disposers.push(() => traced.stop());
+    const tracedGateway = await startGateway([traced.port]);
+    disposers.push(() => tracedGateway.stop());
+    await graphqlClient(tracedGateway.port).request(LOGIN, { input: { email: 'nobody@example.com', password: 'whatever1' } }, {
+      headers: { 'x-request-id': 'trace-login-1' },
+    });
+    expect(lines.some((line) => line.requestId === 'trace-login-1' && line.method === 'login')).toBe(true);
+    expect(lines.every((line) => line.service === 'auth-service')).toBe(true);
+    // Passwords never reach a log line.
+    expect(JSON.stringify(lines)).not.toContain('whatever1');
+  });
+
+  it('serves Prometheus metrics per process', async () => {
+    const res = await fetch(`http://127.0.0.1:${auth.metricsPort}/metrics`);
+    expect(res.status).toBe(200);
+    const body = await res.text();
+    expect(body).toMatch(/grpc_server_handled_total\{[^}]*method="register"[^}]*code="OK"[^}]*\} [1-9]/);
+    expect((await fetch(`http://127.0.0.1:${gateway.metricsPort}/metrics`)).status).toBe(200);
   });
 
   it('serves GraphiQL from the installed package, with no CDN', async () => {

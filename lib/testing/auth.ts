@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServiceClient, type ServiceClient } from '../grpc/client.js';
 import { callMetadata } from '../grpc/metadata.js';
-import { createLogger } from '../logger.js';
+import { createLogger, type Logger } from '../logger.js';
 import { AuthServiceClient } from '../../proto/gen/auth/v1/auth.js';
 import { createAuthApp, type AuthApp } from '../../services/auth/src/app.js';
 import { loadAuthConfig } from '../../services/auth/src/config.js';
@@ -9,9 +9,18 @@ import { loadAuthConfig } from '../../services/auth/src/config.js';
 export const testSecret = () => randomBytes(32).toString('base64url');
 
 /** A real auth-service on a free port, with the given database and settings. */
-export async function startAuth(env: Record<string, string | undefined>): Promise<AuthApp> {
+export async function startAuth(env: Record<string, string | undefined>, logger?: Logger): Promise<AuthApp> {
   const config = loadAuthConfig({ AUTH_GRPC_LISTEN: '127.0.0.1:0', ...env });
-  return createAuthApp(config, createLogger('auth-service', process.env.LOG_LEVEL ?? 'silent'));
+  return createAuthApp(config, logger ?? createLogger('auth-service', process.env.LOG_LEVEL ?? 'silent'));
+}
+
+/** A debug logger whose JSON lines are kept in `lines`, for tests that check what was logged. */
+export function capturingLogger(service: string): { logger: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const logger = createLogger(service, 'debug', {
+    write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>),
+  });
+  return { logger, lines };
 }
 
 export function authClient(...ports: number[]): ServiceClient<AuthServiceClient> {
