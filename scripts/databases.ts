@@ -12,8 +12,6 @@ import { SERVICE_DATABASES, type LauncherEnv } from './config.js';
 export interface Databases {
   /** Database URL per service. */
   urls: Record<(typeof SERVICE_DATABASES)[number]['service'], string>;
-  /** The JWT secret: from the environment, or generated once into DATA_DIR in embedded mode. */
-  jwtSecret: string;
   embedded: boolean;
   stop(): Promise<void>;
 }
@@ -48,13 +46,8 @@ export async function prepareDatabases(config: LauncherEnv, logger: Logger): Pro
     );
   }
   if (given.length === SERVICE_DATABASES.length) {
-    if (!config.JWT_SECRET) {
-      throw new ConfigError(
-        'invalid configuration:\n  JWT_SECRET: is required when database URLs are set (every instance must share it)',
-      );
-    }
     const urls = Object.fromEntries(SERVICE_DATABASES.map((db) => [db.service, config[db.urlVariable] as string]));
-    return { urls: urls as Databases['urls'], jwtSecret: config.JWT_SECRET, embedded: false, stop: async () => {} };
+    return { urls: urls as Databases['urls'], embedded: false, stop: async () => {} };
   }
 
   const dataDir = resolve(config.DATA_DIR);
@@ -64,7 +57,6 @@ export async function prepareDatabases(config: LauncherEnv, logger: Logger): Pro
   await chmod(dataDir, 0o711);
   const pgDir = join(dataDir, 'postgres');
   const password = await persistentSecret(join(dataDir, 'pg-password'));
-  const jwtSecret = config.JWT_SECRET ?? (await persistentSecret(join(dataDir, 'jwt-secret')));
   const isRoot = process.getuid?.() === 0;
   const recentLog: string[] = [];
   const pg = new EmbeddedPostgres({
@@ -93,7 +85,21 @@ export async function prepareDatabases(config: LauncherEnv, logger: Logger): Pro
   });
   const base = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${config.EMBEDDED_PG_PORT}`;
   const urls = Object.fromEntries(SERVICE_DATABASES.map((db) => [db.service, `${base}/${db.database}`]));
-  return { urls: urls as Databases['urls'], jwtSecret, embedded: true, stop: () => pg.stop() };
+  return { urls: urls as Databases['urls'], embedded: true, stop: () => pg.stop() };
+}
+
+/**
+ * The JWT secret: JWT_SECRET when set; else, in embedded mode only, one generated once into
+ * DATA_DIR. With database URLs set it is required, since every instance must share it.
+ */
+export async function jwtSecretFor(config: LauncherEnv, databases: Databases): Promise<string> {
+  if (config.JWT_SECRET) return config.JWT_SECRET;
+  if (!databases.embedded) {
+    throw new ConfigError(
+      'invalid configuration:\n  JWT_SECRET: is required when database URLs are set (every instance must share it)',
+    );
+  }
+  return persistentSecret(join(resolve(config.DATA_DIR), 'jwt-secret'));
 }
 
 /** Creates (when missing) and migrates every service database. */

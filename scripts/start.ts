@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { exitOnConfigError } from '../lib/env.js';
 import { createLogger } from '../lib/logger.js';
 import { loadLauncherEnv } from './config.js';
-import { migrateAll, prepareDatabases, type Databases } from './databases.js';
+import { jwtSecretFor, migrateAll, prepareDatabases, type Databases } from './databases.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const STOP_GRACE_MS = 3_000;
@@ -90,8 +90,9 @@ async function waitReady(url: string): Promise<void> {
 try {
   databases = await prepareDatabases(config, logger);
   if (stopping) await stopping;
+  const jwtSecret = await jwtSecretFor(config, databases);
   await migrateAll(databases.urls, logger);
-  const common = { JWT_SECRET: databases.jwtSecret, LOG_LEVEL: config.LOG_LEVEL };
+  const common = { JWT_SECRET: jwtSecret, LOG_LEVEL: config.LOG_LEVEL };
   const authAddr = config.AUTH_GRPC_ADDR ?? dialable(config.AUTH_GRPC_LISTEN);
   spawnChild('auth-service', 'services/auth/src/index.ts', {
     ...common,

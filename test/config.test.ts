@@ -75,6 +75,22 @@ describe('configuration', () => {
     expect(config.port).toBe(8080);
   });
 
+  it('npm start requires JWT_SECRET with database URLs, and refuses port 5432 for the embedded server', () => {
+    const launch = (env: Record<string, string>) =>
+      spawnSync(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+        cwd: new URL('..', import.meta.url).pathname,
+        env: { PATH: process.env.PATH, ...env },
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+    const noSecret = launch({ AUTH_DATABASE_URL: 'postgres://x@127.0.0.1:1/auth' });
+    expect(noSecret.status).toBe(1);
+    expect(noSecret.stderr).toContain('JWT_SECRET: is required when database URLs are set');
+    const badPort = launch({ EMBEDDED_PG_PORT: '5432' });
+    expect(badPort.status).toBe(1);
+    expect(badPort.stderr).toContain('EMBEDDED_PG_PORT: must not be 5432');
+  });
+
   it('stops a process with a message naming the variable', () => {
     const run = spawnSync(process.execPath, ['--import', 'tsx', 'services/auth/src/index.ts'], {
       cwd: new URL('..', import.meta.url).pathname,
