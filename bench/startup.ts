@@ -39,7 +39,13 @@ async function timeStart(): Promise<number> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: ROOT, env, stdio: 'ignore' });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   for (;;) {
-    if (await fetch(`http://127.0.0.1:${gatewayPort}/readyz`).then((r) => r.ok, () => false)) break;
+    if (
+      await fetch(`http://127.0.0.1:${gatewayPort}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
     if (child.exitCode !== null) throw new Error('npm start exited before it was ready');
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

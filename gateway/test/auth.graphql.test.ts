@@ -282,9 +282,13 @@ describe('HTTP surface', () => {
     disposers.push(() => traced.stop());
     const tracedGateway = await startGateway([traced.port]);
     disposers.push(() => tracedGateway.stop());
-    await graphqlClient(tracedGateway.port).request(LOGIN, { input: { email: 'nobody@example.com', password: 'whatever1' } }, {
-      headers: { 'x-request-id': 'trace-login-1' },
-    });
+    await graphqlClient(tracedGateway.port).request(
+      LOGIN,
+      { input: { email: 'nobody@example.com', password: 'whatever1' } },
+      {
+        headers: { 'x-request-id': 'trace-login-1' },
+      },
+    );
     expect(lines.some((line) => line.requestId === 'trace-login-1' && line.method === 'login')).toBe(true);
     expect(lines.every((line) => line.service === 'auth-service')).toBe(true);
     // Passwords never reach a log line.

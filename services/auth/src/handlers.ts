@@ -107,6 +107,10 @@ export function authHandlers({ accounts, sessions, bus, shutdown }: HandlerDeps)
     // Open to every service on the internal network without a user token: it reveals only ids
     // of sessions that no longer work.
     async watchRevocations(_request, call, ctx) {
+      // "Watching" must not be said before revocations can actually reach this stream.
+      await bus.ready().catch(() => {
+        throw unavailable('revocation feed not connected yet; reconnect');
+      });
       await new Promise<void>((resolve, reject) => {
         const stop = (error?: Error) => {
           unsubscribe();

@@ -11,6 +11,8 @@ export interface RevocationListener {
 
 /** Revoked session ids, from whichever auth-service instance revoked them to every watcher. */
 export interface RevocationBus {
+  /** Resolves once revocations published from now on will reach this instance's listeners. */
+  ready(): Promise<void>;
   publish(sessionIds: string[]): Promise<void>;
   subscribe(listener: RevocationListener): () => void;
   close(): Promise<void>;
@@ -19,6 +21,7 @@ export interface RevocationBus {
 export function memoryRevocationBus(): RevocationBus {
   const emitter = new EventEmitter().setMaxListeners(0);
   return {
+    async ready() {},
     async publish(sessionIds) {
       emitter.emit('revoked', sessionIds);
     },
@@ -59,13 +62,15 @@ export function redisRevocationBus(publisher: Redis, subscriber: Redis, prefix: 
     if (wasReady) for (const listener of listeners) listener.reset();
     wasReady = true;
   });
-  // A failed first SUBSCRIBE (Redis down at start) is retried by ioredis once it connects.
-  const subscribed = subscriber
-    .subscribe(channel)
-    .catch((error: unknown) => logger.warn({ err: error }, 'revocation channel not subscribed yet'));
+  let subscribed: Promise<unknown> = subscriber.subscribe(channel);
+  subscribed.catch((error: unknown) => logger.warn({ err: error }, 'revocation channel not subscribed yet'));
   return {
+    ready() {
+      // A SUBSCRIBE that failed (Redis down at start) is tried again by the next caller.
+      subscribed = subscribed.catch(() => subscriber.subscribe(channel));
+      return subscribed.then(() => undefined);
+    },
     async publish(sessionIds) {
-      await subscribed;
       await publisher.publish(channel, JSON.stringify(sessionIds));
     },
     subscribe(listener) {

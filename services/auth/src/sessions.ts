@@ -144,6 +144,10 @@ export function createSessions(deps: SessionsDeps) {
         await revokeAny(outcome.sessionId);
       }
       if (outcome.kind !== 'rotated') throw unauthenticated(INVALID_REFRESH);
+      // The cached entry holds the old expiry; drop it rather than serve a stale one.
+      await cache
+        .delete(outcome.sessionId)
+        .catch((error: unknown) => logger.warn({ err: error }, 'session cache delete failed'));
       const access = await signAccess(outcome.userId, outcome.sessionId);
       return {
         sessionId: outcome.sessionId,

@@ -25,7 +25,11 @@ export function normalizeEmail(input: string): string {
   if (codePointLength(email) > LIMITS.emailMax) {
     throw invalidArgument('email', `email must be at most ${LIMITS.emailMax} characters`);
   }
-  if (!EMAIL_SHAPE.test(email)) throw invalidArgument('email', 'email is not a valid address');
+  // Control and format characters (NUL, zero-width space, …) are in no real address, and NUL
+  // cannot even be stored in a PostgreSQL text column.
+  if (!EMAIL_SHAPE.test(email) || /[\p{Cc}\p{Cf}]/u.test(email)) {
+    throw invalidArgument('email', 'email is not a valid address');
+  }
   return email;
 }
 
@@ -65,7 +69,7 @@ export function checkSearch(query: string, limit: number): { query: string; limi
     throw invalidArgument('query', `query must be 1–${LIMITS.searchQueryMax} characters`);
   }
   if (!Number.isInteger(limit) || limit < 0 || limit > LIMITS.searchMax) {
-    throw invalidArgument('first', `first must be between 1 and ${LIMITS.searchMax}`);
+    throw invalidArgument('first', `first must be at most ${LIMITS.searchMax}`);
   }
   return { query: trimmed.toLowerCase(), limit: limit === 0 ? LIMITS.searchDefault : limit };
 }
