@@ -3,22 +3,12 @@
 // one. Prints the first start and the median, min and max of the restarts.
 import { spawn } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../lib/testing/ports.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const RESTARTS = Number(process.argv[2] ?? 5);
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 
 const dir = await mkdtemp(join(tmpdir(), 'messenger-bench-'));
 await chmod(dir, 0o755);

@@ -1,4 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll } from 'vitest';
+import { freshDatabase } from './database.js';
+import { authEntities } from '../../services/auth/src/entities.js';
+import { authMigrations } from '../../migrations/auth/index.js';
 import { createServiceClient, type ServiceClient } from '../grpc/client.js';
 import { callMetadata } from '../grpc/metadata.js';
 import { createLogger, type Logger } from '../logger.js';
@@ -41,4 +45,32 @@ let counter = 0;
 export function newAccount(tag = 'user') {
   const id = `${tag}${process.pid}x${++counter}${randomBytes(2).toString('hex')}`.toLowerCase().slice(0, 32);
   return { email: `${id}@example.com`, username: id, password: 'correct horse battery', userAgent: 'vitest' };
+}
+
+/**
+ * A test file's auth-service: a fresh migrated database and a running service with a known
+ * secret, created in `beforeAll` and disposed of in `afterAll`. Read the fields inside tests.
+ */
+export function useAuthService(label: string, env: Record<string, string> = {}) {
+  const secret = testSecret();
+  const fixture = {
+    secret,
+    db: undefined as unknown as Awaited<ReturnType<typeof freshDatabase>>,
+    app: undefined as unknown as AuthApp,
+    client: undefined as unknown as ServiceClient<AuthServiceClient>,
+    get auth() {
+      return fixture.client.unary;
+    },
+  };
+  beforeAll(async () => {
+    fixture.db = await freshDatabase(label, { entities: authEntities, migrations: authMigrations });
+    fixture.app = await startAuth({ AUTH_DATABASE_URL: fixture.db.url, JWT_SECRET: secret, ...env });
+    fixture.client = authClient(fixture.app.port);
+  });
+  afterAll(async () => {
+    fixture.client?.close();
+    await fixture.app?.stop();
+    await fixture.db?.drop();
+  });
+  return fixture;
 }

@@ -1,10 +1,10 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphqlClient } from '../../lib/testing/gateway.js';
+import { freePort } from '../../lib/testing/ports.js';
 
 /**
  * `npm start` as a newcomer runs it: embedded PostgreSQL in a fresh DATA_DIR, every process,
@@ -12,16 +12,6 @@ import { graphqlClient } from '../../lib/testing/gateway.js';
  */
 
 const ROOT = new URL('../..', import.meta.url).pathname;
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 
 /** Every process below `pid` (children, grandchildren, …), from `ps`. */
 function descendants(pid: number): number[] {

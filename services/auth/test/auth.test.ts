@@ -1,28 +1,8 @@
 import { status } from '@grpc/grpc-js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshDatabase } from '../../../lib/testing/database.js';
-import { as, authClient, newAccount, startAuth, testSecret } from '../../../lib/testing/auth.js';
-import type { AuthApp } from '../src/app.js';
-import { authEntities } from '../src/entities.js';
-import { authMigrations } from '../../../migrations/auth/index.js';
+import { describe, expect, it } from 'vitest';
+import { as, newAccount, useAuthService } from '../../../lib/testing/auth.js';
 
-let db: Awaited<ReturnType<typeof freshDatabase>>;
-let app: AuthApp;
-let client: ReturnType<typeof authClient>;
-let auth: ReturnType<typeof authClient>['unary'];
-
-beforeAll(async () => {
-  db = await freshDatabase('auth', { entities: authEntities, migrations: authMigrations });
-  app = await startAuth({ AUTH_DATABASE_URL: db.url, JWT_SECRET: testSecret() });
-  client = authClient(app.port);
-  auth = client.unary;
-});
-
-afterAll(async () => {
-  client?.close();
-  await app?.stop();
-  await db?.drop();
-});
+const svc = useAuthService('auth');
 
 const code = (promise: Promise<unknown>) =>
   promise.then(
@@ -33,22 +13,22 @@ const code = (promise: Promise<unknown>) =>
 describe('register and login', () => {
   it('registers, stores email and username lower-case, and signs in', async () => {
     const account = newAccount();
-    const res = await auth.register(
+    const res = await svc.auth.register(
       { ...account, email: account.email.toUpperCase(), username: account.username.toUpperCase() },
       as(),
     );
     expect(res.user).toMatchObject({ username: account.username, email: account.email });
     expect(res.tokens?.accessToken).toBeTruthy();
     expect(res.tokens?.refreshToken).toMatch(/^[\w-]{43}$/); // 256 bits, base64url
-    const me = await auth.validateSession({ allowExpired: false }, as(res.tokens?.accessToken));
+    const me = await svc.auth.validateSession({ allowExpired: false }, as(res.tokens?.accessToken));
     expect(me.userId).toBe(res.user?.id);
     expect(me.sessionId).toBe(res.tokens?.sessionId);
   });
 
   it('stores an argon2id hash and never the password', async () => {
     const account = newAccount();
-    const res = await auth.register(account, as());
-    const rows = await app.orm.em
+    const res = await svc.auth.register(account, as());
+    const rows = await svc.app.orm.em
       .fork()
       .execute<{ password_hash: string }[]>('SELECT password_hash FROM users WHERE id = ?', [res.user?.id]);
     expect(rows[0]?.password_hash).toMatch(/^\$argon2id\$/);
@@ -57,11 +37,11 @@ describe('register and login', () => {
 
   it('refuses a taken email or username with ALREADY_EXISTS naming the field', async () => {
     const account = newAccount();
-    await auth.register(account, as());
-    const sameEmail = await auth.register({ ...newAccount(), email: account.email }, as()).catch((e: unknown) => e);
+    await svc.auth.register(account, as());
+    const sameEmail = await svc.auth.register({ ...newAccount(), email: account.email }, as()).catch((e: unknown) => e);
     expect(sameEmail).toMatchObject({ code: status.ALREADY_EXISTS });
     expect((sameEmail as { metadata: { get(k: string): unknown[] } }).metadata.get('field')).toEqual(['email']);
-    const sameName = await auth
+    const sameName = await svc.auth
       .register({ ...newAccount(), username: account.username }, as())
       .catch((e: unknown) => e);
     expect(sameName).toMatchObject({ code: status.ALREADY_EXISTS });
@@ -72,7 +52,7 @@ describe('register and login', () => {
     const account = newAccount();
     const results = await Promise.all(
       Array.from({ length: 4 }, (_, i) =>
-        code(auth.register({ ...account, username: `${account.username.slice(0, 28)}r${i}` }, as())),
+        code(svc.auth.register({ ...account, username: `${account.username.slice(0, 28)}r${i}` }, as())),
       ),
     );
     expect(results.filter((r) => r === 'OK')).toHaveLength(1);
@@ -81,9 +61,11 @@ describe('register and login', () => {
 
   it('answers an unknown email and a wrong password with the same error', async () => {
     const account = newAccount();
-    await auth.register(account, as());
-    const unknown = await auth.login({ ...newAccount(), password: account.password }, as()).catch((e: unknown) => e);
-    const wrong = await auth.login({ ...account, password: 'wrong password!' }, as()).catch((e: unknown) => e);
+    await svc.auth.register(account, as());
+    const unknown = await svc.auth
+      .login({ ...newAccount(), password: account.password }, as())
+      .catch((e: unknown) => e);
+    const wrong = await svc.auth.login({ ...account, password: 'wrong password!' }, as()).catch((e: unknown) => e);
     expect(unknown).toMatchObject({ code: status.UNAUTHENTICATED });
     expect(wrong).toMatchObject({ code: status.UNAUTHENTICATED });
     expect((unknown as Error).message).toBe((wrong as Error).message);
@@ -91,13 +73,13 @@ describe('register and login', () => {
 
   it('opens a new session per login, case-insensitive on email', async () => {
     const account = newAccount();
-    const first = await auth.register(account, as());
-    const second = await auth.login(
+    const first = await svc.auth.register(account, as());
+    const second = await svc.auth.login(
       { email: account.email.toUpperCase(), password: account.password, userAgent: 'phone' },
       as(),
     );
     expect(second.tokens?.sessionId).not.toBe(first.tokens?.sessionId);
-    const { sessions } = await auth.listSessions({}, as(second.tokens?.accessToken));
+    const { sessions } = await svc.auth.listSessions({}, as(second.tokens?.accessToken));
     expect(sessions).toHaveLength(2);
     expect(sessions.find((s) => s.current)?.id).toBe(second.tokens?.sessionId);
     expect(sessions.find((s) => s.id === second.tokens?.sessionId)?.userAgent).toBe('phone');
@@ -106,99 +88,101 @@ describe('register and login', () => {
 
 describe('refresh tokens', () => {
   it('rotates: the new pair works, the session id stays, the old refresh token is spent', async () => {
-    const { tokens } = await auth.register(newAccount(), as());
-    const next = await auth.refresh({ refreshToken: tokens!.refreshToken, userAgent: '' }, as());
+    const { tokens } = await svc.auth.register(newAccount(), as());
+    const next = await svc.auth.refresh({ refreshToken: tokens!.refreshToken, userAgent: '' }, as());
     expect(next.tokens?.sessionId).toBe(tokens?.sessionId);
     expect(next.tokens?.refreshToken).not.toBe(tokens?.refreshToken);
     expect(next.tokens!.refreshTokenExpiresAt!.getTime()).toBeGreaterThanOrEqual(
       tokens!.refreshTokenExpiresAt!.getTime(),
     );
-    await expect(code(auth.validateSession({ allowExpired: false }, as(next.tokens?.accessToken)))).resolves.toBe('OK');
-    const third = await auth.refresh({ refreshToken: next.tokens!.refreshToken, userAgent: '' }, as());
+    await expect(code(svc.auth.validateSession({ allowExpired: false }, as(next.tokens?.accessToken)))).resolves.toBe(
+      'OK',
+    );
+    const third = await svc.auth.refresh({ refreshToken: next.tokens!.refreshToken, userAgent: '' }, as());
     expect(third.tokens?.sessionId).toBe(tokens?.sessionId);
   });
 
   it('revokes the whole session when a spent refresh token is presented again', async () => {
-    const { tokens } = await auth.register(newAccount(), as());
-    const next = await auth.refresh({ refreshToken: tokens!.refreshToken, userAgent: '' }, as());
-    await expect(code(auth.refresh({ refreshToken: tokens!.refreshToken, userAgent: '' }, as()))).resolves.toBe(
+    const { tokens } = await svc.auth.register(newAccount(), as());
+    const next = await svc.auth.refresh({ refreshToken: tokens!.refreshToken, userAgent: '' }, as());
+    await expect(code(svc.auth.refresh({ refreshToken: tokens!.refreshToken, userAgent: '' }, as()))).resolves.toBe(
       'UNAUTHENTICATED',
     );
     // Every token of the session is dead now: the newest refresh token and both access tokens.
-    await expect(code(auth.refresh({ refreshToken: next.tokens!.refreshToken, userAgent: '' }, as()))).resolves.toBe(
+    await expect(
+      code(svc.auth.refresh({ refreshToken: next.tokens!.refreshToken, userAgent: '' }, as())),
+    ).resolves.toBe('UNAUTHENTICATED');
+    await expect(code(svc.auth.validateSession({ allowExpired: false }, as(next.tokens?.accessToken)))).resolves.toBe(
       'UNAUTHENTICATED',
     );
-    await expect(code(auth.validateSession({ allowExpired: false }, as(next.tokens?.accessToken)))).resolves.toBe(
-      'UNAUTHENTICATED',
-    );
-    await expect(code(auth.validateSession({ allowExpired: false }, as(tokens?.accessToken)))).resolves.toBe(
+    await expect(code(svc.auth.validateSession({ allowExpired: false }, as(tokens?.accessToken)))).resolves.toBe(
       'UNAUTHENTICATED',
     );
   });
 
   it('lets exactly one of two concurrent refreshes win, then revokes the session', async () => {
-    const { tokens } = await auth.register(newAccount(), as());
+    const { tokens } = await svc.auth.register(newAccount(), as());
     const attempts = await Promise.allSettled([
-      auth.refresh({ refreshToken: tokens!.refreshToken, userAgent: '' }, as()),
-      auth.refresh({ refreshToken: tokens!.refreshToken, userAgent: '' }, as()),
+      svc.auth.refresh({ refreshToken: tokens!.refreshToken, userAgent: '' }, as()),
+      svc.auth.refresh({ refreshToken: tokens!.refreshToken, userAgent: '' }, as()),
     ]);
     const won = attempts.filter((a) => a.status === 'fulfilled');
     const lost = attempts.filter((a) => a.status === 'rejected');
     expect(won).toHaveLength(1);
     expect(lost).toHaveLength(1);
     expect((lost[0] as PromiseRejectedResult).reason).toMatchObject({ code: status.UNAUTHENTICATED });
-    const winner = (won[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof auth.refresh>>>).value;
-    await expect(code(auth.validateSession({ allowExpired: false }, as(winner.tokens?.accessToken)))).resolves.toBe(
+    const winner = (won[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof svc.auth.refresh>>>).value;
+    await expect(code(svc.auth.validateSession({ allowExpired: false }, as(winner.tokens?.accessToken)))).resolves.toBe(
       'UNAUTHENTICATED',
     );
   });
 
   it('refuses an unknown refresh token', async () => {
-    await expect(code(auth.refresh({ refreshToken: 'x'.repeat(43), userAgent: '' }, as()))).resolves.toBe(
+    await expect(code(svc.auth.refresh({ refreshToken: 'x'.repeat(43), userAgent: '' }, as()))).resolves.toBe(
       'UNAUTHENTICATED',
     );
-    await expect(code(auth.refresh({ refreshToken: '', userAgent: '' }, as()))).resolves.toBe('UNAUTHENTICATED');
+    await expect(code(svc.auth.refresh({ refreshToken: '', userAgent: '' }, as()))).resolves.toBe('UNAUTHENTICATED');
   });
 });
 
 describe('sessions', () => {
   it('logout revokes the current session at once', async () => {
-    const { tokens } = await auth.register(newAccount(), as());
-    await auth.logout({}, as(tokens?.accessToken));
-    await expect(code(auth.validateSession({ allowExpired: false }, as(tokens?.accessToken)))).resolves.toBe(
+    const { tokens } = await svc.auth.register(newAccount(), as());
+    await svc.auth.logout({}, as(tokens?.accessToken));
+    await expect(code(svc.auth.validateSession({ allowExpired: false }, as(tokens?.accessToken)))).resolves.toBe(
       'UNAUTHENTICATED',
     );
-    await expect(code(auth.refresh({ refreshToken: tokens!.refreshToken, userAgent: '' }, as()))).resolves.toBe(
+    await expect(code(svc.auth.refresh({ refreshToken: tokens!.refreshToken, userAgent: '' }, as()))).resolves.toBe(
       'UNAUTHENTICATED',
     );
   });
 
   it('revokes one of the caller’s sessions; another user’s is NOT_FOUND', async () => {
     const account = newAccount();
-    const laptop = await auth.register(account, as());
-    const phone = await auth.login(account, as());
-    const stranger = await auth.register(newAccount(), as());
+    const laptop = await svc.auth.register(account, as());
+    const phone = await svc.auth.login(account, as());
+    const stranger = await svc.auth.register(newAccount(), as());
     await expect(
-      code(auth.revokeSession({ sessionId: laptop.tokens!.sessionId }, as(stranger.tokens?.accessToken))),
+      code(svc.auth.revokeSession({ sessionId: laptop.tokens!.sessionId }, as(stranger.tokens?.accessToken))),
     ).resolves.toBe('NOT_FOUND');
-    await expect(code(auth.revokeSession({ sessionId: 'not-a-uuid' }, as(phone.tokens?.accessToken)))).resolves.toBe(
-      'NOT_FOUND',
-    );
-    await auth.revokeSession({ sessionId: laptop.tokens!.sessionId }, as(phone.tokens?.accessToken));
-    await expect(code(auth.validateSession({ allowExpired: false }, as(laptop.tokens?.accessToken)))).resolves.toBe(
+    await expect(
+      code(svc.auth.revokeSession({ sessionId: 'not-a-uuid' }, as(phone.tokens?.accessToken))),
+    ).resolves.toBe('NOT_FOUND');
+    await svc.auth.revokeSession({ sessionId: laptop.tokens!.sessionId }, as(phone.tokens?.accessToken));
+    await expect(code(svc.auth.validateSession({ allowExpired: false }, as(laptop.tokens?.accessToken)))).resolves.toBe(
       'UNAUTHENTICATED',
     );
-    const { sessions } = await auth.listSessions({}, as(phone.tokens?.accessToken));
+    const { sessions } = await svc.auth.listSessions({}, as(phone.tokens?.accessToken));
     expect(sessions.map((s) => s.id)).toEqual([phone.tokens?.sessionId]);
   });
 });
 
 describe('users', () => {
   it('GetUsers keeps order, reports missing ids, and shows an email only to its owner', async () => {
-    const a = await auth.register(newAccount('ga'), as());
-    const b = await auth.register(newAccount('gb'), as());
+    const a = await svc.auth.register(newAccount('ga'), as());
+    const b = await svc.auth.register(newAccount('gb'), as());
     const missing = '00000000-0000-4000-8000-000000000000';
-    const { results } = await auth.getUsers(
+    const { results } = await svc.auth.getUsers(
       { ids: [b.user!.id, missing, a.user!.id, 'junk', b.user!.id] },
       as(a.tokens?.accessToken),
     );
@@ -210,31 +194,34 @@ describe('users', () => {
 
   it('SearchUsers matches a username prefix case-insensitively, treating _ literally', async () => {
     const tag = `s${Date.now().toString(36)}`;
-    const me = await auth.register({ ...newAccount(), username: `${tag}_alpha` }, as());
-    await auth.register({ ...newAccount(), username: `${tag}_beta` }, as());
-    await auth.register({ ...newAccount(), username: `${tag}xgamma` }, as());
-    const { users } = await auth.searchUsers({ query: `${tag.toUpperCase()}_`, limit: 10 }, as(me.tokens?.accessToken));
+    const me = await svc.auth.register({ ...newAccount(), username: `${tag}_alpha` }, as());
+    await svc.auth.register({ ...newAccount(), username: `${tag}_beta` }, as());
+    await svc.auth.register({ ...newAccount(), username: `${tag}xgamma` }, as());
+    const { users } = await svc.auth.searchUsers(
+      { query: `${tag.toUpperCase()}_`, limit: 10 },
+      as(me.tokens?.accessToken),
+    );
     expect(users.map((u) => u.username)).toEqual([`${tag}_alpha`, `${tag}_beta`]);
-    const limited = await auth.searchUsers({ query: tag, limit: 1 }, as(me.tokens?.accessToken));
+    const limited = await svc.auth.searchUsers({ query: tag, limit: 1 }, as(me.tokens?.accessToken));
     expect(limited.users).toHaveLength(1);
   });
 
   it('requires a valid access token', async () => {
-    await expect(code(auth.getUsers({ ids: [] }, as()))).resolves.toBe('UNAUTHENTICATED');
-    await expect(code(auth.searchUsers({ query: 'a', limit: 1 }, as('garbage')))).resolves.toBe('UNAUTHENTICATED');
-    await expect(code(auth.listSessions({}, as()))).resolves.toBe('UNAUTHENTICATED');
+    await expect(code(svc.auth.getUsers({ ids: [] }, as()))).resolves.toBe('UNAUTHENTICATED');
+    await expect(code(svc.auth.searchUsers({ query: 'a', limit: 1 }, as('garbage')))).resolves.toBe('UNAUTHENTICATED');
+    await expect(code(svc.auth.listSessions({}, as()))).resolves.toBe('UNAUTHENTICATED');
   });
 });
 
 describe('WatchRevocations', () => {
   it('announces a revoked session to a watcher', async () => {
-    const { tokens } = await auth.register(newAccount(), as());
-    const stream = client.pick().watchRevocations({});
+    const { tokens } = await svc.auth.register(newAccount(), as());
+    const stream = svc.client.pick().watchRevocations({});
     const received: string[][] = [];
     const revoked = new Promise<void>((resolve, reject) => {
       stream.on('data', (message: { sessionIds: string[] }) => {
         received.push(message.sessionIds);
-        if (message.sessionIds.length === 0) void auth.logout({}, as(tokens?.accessToken)).catch(reject);
+        if (message.sessionIds.length === 0) void svc.auth.logout({}, as(tokens?.accessToken)).catch(reject);
         if (message.sessionIds.includes(tokens!.sessionId)) resolve();
       });
       stream.on('error', reject);

@@ -1,33 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { errorField, isServiceError } from '../../../lib/errors.js';
-import { freshDatabase } from '../../../lib/testing/database.js';
-import { as, authClient, newAccount, startAuth, testSecret } from '../../../lib/testing/auth.js';
-import { authMigrations } from '../../../migrations/auth/index.js';
-import type { AuthApp } from '../src/app.js';
-import { authEntities } from '../src/entities.js';
+import { as, newAccount, useAuthService } from '../../../lib/testing/auth.js';
 
 // Every input limit of the design's "Input limits", checked through the real gRPC service: a bad
 // value is INVALID_ARGUMENT with the `field` trailer naming it, and nothing is written.
 
-let db: Awaited<ReturnType<typeof freshDatabase>>;
-let app: AuthApp;
-let client: ReturnType<typeof authClient>;
-let auth: ReturnType<typeof authClient>['unary'];
-
-beforeAll(async () => {
-  db = await freshDatabase('auth_limits', { entities: authEntities, migrations: authMigrations });
-  app = await startAuth({ AUTH_DATABASE_URL: db.url, JWT_SECRET: testSecret() });
-  client = authClient(app.port);
-  auth = client.unary;
-});
-
-afterAll(async () => {
-  client?.close();
-  await app?.stop();
-  await db?.drop();
-});
+const svc = useAuthService('auth_limits');
 
 /** An astral character: one code point, two UTF-16 units. */
 const EMOJI = '😀';
@@ -51,7 +31,7 @@ interface RowCounts {
 }
 
 async function rowCounts(): Promise<RowCounts> {
-  const [counts] = await app.orm.em.fork().execute<RowCounts[]>(
+  const [counts] = await svc.app.orm.em.fork().execute<RowCounts[]>(
     `SELECT (SELECT count(*) FROM users)::int AS users,
             (SELECT count(*) FROM sessions)::int AS sessions,
             (SELECT count(*) FROM refresh_tokens)::int AS refresh_tokens`,
@@ -82,15 +62,19 @@ describe('email', () => {
   it('accepts 254 code points (counted as code points, not UTF-16 units) and refuses 255', async () => {
     const ascii254 = emailOfLength(254);
     expect(codePoints(ascii254)).toBe(254);
-    await expect(outcome(auth.register({ ...newAccount(), email: ascii254 }, as()))).resolves.toEqual({ code: 'OK' });
+    await expect(outcome(svc.auth.register({ ...newAccount(), email: ascii254 }, as()))).resolves.toEqual({
+      code: 'OK',
+    });
 
     const astral254 = emailOfLength(254, EMOJI);
     expect(codePoints(astral254)).toBe(254);
     expect(astral254.length).toBeGreaterThan(254);
-    await expect(outcome(auth.register({ ...newAccount(), email: astral254 }, as()))).resolves.toEqual({ code: 'OK' });
+    await expect(outcome(svc.auth.register({ ...newAccount(), email: astral254 }, as()))).resolves.toEqual({
+      code: 'OK',
+    });
 
-    await expectInvalid(() => auth.register({ ...newAccount(), email: emailOfLength(255) }, as()), 'email');
-    await expectInvalid(() => auth.register({ ...newAccount(), email: emailOfLength(255, EMOJI) }, as()), 'email');
+    await expectInvalid(() => svc.auth.register({ ...newAccount(), email: emailOfLength(255) }, as()), 'email');
+    await expectInvalid(() => svc.auth.register({ ...newAccount(), email: emailOfLength(255, EMOJI) }, as()), 'email');
   });
 
   it.each([
@@ -108,24 +92,24 @@ describe('email', () => {
     ['a control character', 'no\u0007body@example.com'],
   ])('refuses an address with %s, writing nothing', async (_case, email) => {
     const account = newAccount();
-    await expectInvalid(() => auth.register({ ...account, email }, as()), 'email');
+    await expectInvalid(() => svc.auth.register({ ...account, email }, as()), 'email');
     // The username was not taken by the refused registration.
-    await expect(outcome(auth.register(account, as()))).resolves.toEqual({ code: 'OK' });
+    await expect(outcome(svc.auth.register(account, as()))).resolves.toEqual({ code: 'OK' });
   });
 
   it('stores an address lower-case and compares it case-insensitively', async () => {
     const account = newAccount('MiXeD');
     const mixed = `${account.username.toUpperCase()}@Example.COM`;
-    const registered = await auth.register({ ...account, email: mixed }, as());
+    const registered = await svc.auth.register({ ...account, email: mixed }, as());
     expect(registered.user?.email).toBe(mixed.toLowerCase());
-    const rows = await app.orm.em
+    const rows = await svc.app.orm.em
       .fork()
       .execute<{ email: string }[]>('SELECT email FROM users WHERE id = ?', [registered.user?.id]);
     expect(rows).toEqual([{ email: mixed.toLowerCase() }]);
 
-    const login = await auth.login({ email: mixed.toLowerCase(), password: account.password, userAgent: '' }, as());
+    const login = await svc.auth.login({ email: mixed.toLowerCase(), password: account.password, userAgent: '' }, as());
     expect(login.user?.id).toBe(registered.user?.id);
-    await expect(outcome(auth.register({ ...newAccount(), email: mixed.toLowerCase() }, as()))).resolves.toEqual({
+    await expect(outcome(svc.auth.register({ ...newAccount(), email: mixed.toLowerCase() }, as()))).resolves.toEqual({
       code: 'ALREADY_EXISTS',
       field: 'email',
     });
@@ -134,12 +118,12 @@ describe('email', () => {
 
 describe('username', () => {
   it('accepts exactly 3 and exactly 32 characters, in any case, and stores them lower-case', async () => {
-    const three = await auth.register({ ...newAccount(), username: 'X_9' }, as());
+    const three = await svc.auth.register({ ...newAccount(), username: 'X_9' }, as());
     expect(three.user?.username).toBe('x_9');
     const long = uniqueName(32);
-    const thirtyTwo = await auth.register({ ...newAccount(), username: long.toUpperCase() }, as());
+    const thirtyTwo = await svc.auth.register({ ...newAccount(), username: long.toUpperCase() }, as());
     expect(thirtyTwo.user?.username).toBe(long);
-    const rows = await app.orm.em
+    const rows = await svc.app.orm.em
       .fork()
       .execute<{ username: string }[]>('SELECT username FROM users WHERE id IN (?, ?) ORDER BY username', [
         three.user?.id,
@@ -147,7 +131,7 @@ describe('username', () => {
       ]);
     expect(rows.map((row) => row.username).sort()).toEqual([long, 'x_9'].sort());
     // Taken whatever the case it is given in.
-    await expect(outcome(auth.register({ ...newAccount(), username: 'x_9' }, as()))).resolves.toEqual({
+    await expect(outcome(svc.auth.register({ ...newAccount(), username: 'x_9' }, as()))).resolves.toEqual({
       code: 'ALREADY_EXISTS',
       field: 'username',
     });
@@ -166,9 +150,9 @@ describe('username', () => {
     ['an emoji', `abc${EMOJI}`],
   ])('refuses a username with %s, writing nothing', async (_case, username) => {
     const account = newAccount();
-    await expectInvalid(() => auth.register({ ...account, username }, as()), 'username');
+    await expectInvalid(() => svc.auth.register({ ...account, username }, as()), 'username');
     // The email was not taken by the refused registration.
-    await expect(outcome(auth.register(account, as()))).resolves.toEqual({ code: 'OK' });
+    await expect(outcome(svc.auth.register(account, as()))).resolves.toEqual({ code: 'OK' });
   });
 });
 
@@ -180,8 +164,8 @@ describe('password', () => {
     ['128 emoji (256 UTF-16 units)', EMOJI.repeat(128)],
   ])('accepts %s, and it signs in', async (_case, password) => {
     const account = { ...newAccount(), password };
-    const registered = await auth.register(account, as());
-    const login = await auth.login({ email: account.email, password, userAgent: '' }, as());
+    const registered = await svc.auth.register(account, as());
+    const login = await svc.auth.login({ email: account.email, password, userAgent: '' }, as());
     expect(login.user?.id).toBe(registered.user?.id);
   });
 
@@ -193,19 +177,19 @@ describe('password', () => {
     ['129 emoji', EMOJI.repeat(129)],
   ])('refuses %s, writing nothing', async (_case, password) => {
     const account = newAccount();
-    await expectInvalid(() => auth.register({ ...account, password }, as()), 'password');
+    await expectInvalid(() => svc.auth.register({ ...account, password }, as()), 'password');
     // Neither the email nor the username was taken by the refused registration.
-    await expect(outcome(auth.register(account, as()))).resolves.toEqual({ code: 'OK' });
+    await expect(outcome(svc.auth.register(account, as()))).resolves.toEqual({ code: 'OK' });
   });
 });
 
 describe('login', () => {
   it('refuses a password over 128 code points as INVALID_ARGUMENT, opening no session', async () => {
     const account = newAccount();
-    await auth.register(account, as());
-    await expectInvalid(() => auth.login({ ...account, password: 'p'.repeat(129) }, as()), 'password');
-    await expectInvalid(() => auth.login({ ...account, password: EMOJI.repeat(129) }, as()), 'password');
-    await expectInvalid(() => auth.login({ ...account, password: '' }, as()), 'password');
+    await svc.auth.register(account, as());
+    await expectInvalid(() => svc.auth.login({ ...account, password: 'p'.repeat(129) }, as()), 'password');
+    await expectInvalid(() => svc.auth.login({ ...account, password: EMOJI.repeat(129) }, as()), 'password');
+    await expectInvalid(() => svc.auth.login({ ...account, password: '' }, as()), 'password');
   });
 
   it.each([
@@ -216,7 +200,10 @@ describe('login', () => {
     ['of 255 code points', emailOfLength(255)],
     ['with a NUL character', 'no\u0000body@example.com'],
   ])('refuses an email %s as INVALID_ARGUMENT', async (_case, email) => {
-    await expectInvalid(() => auth.login({ email, password: 'correct horse battery', userAgent: '' }, as()), 'email');
+    await expectInvalid(
+      () => svc.auth.login({ email, password: 'correct horse battery', userAgent: '' }, as()),
+      'email',
+    );
   });
 });
 
@@ -225,7 +212,7 @@ describe('SearchUsers', () => {
   let token: string | undefined;
 
   beforeAll(async () => {
-    token = (await auth.register(newAccount(), as())).tokens?.accessToken;
+    token = (await svc.auth.register(newAccount(), as())).tokens?.accessToken;
     // 51 matching users, one more than the largest page, inserted directly: search needs no
     // passwords, and 51 argon2 hashes would only slow the file down.
     const values = Array.from(
@@ -233,12 +220,12 @@ describe('SearchUsers', () => {
       (_, i) =>
         `('${randomUUID()}', '${prefix}${i}@example.com', '${prefix}${String(i).padStart(2, '0')}', 'x', now())`,
     );
-    await app.orm.em
+    await svc.app.orm.em
       .fork()
       .execute(`INSERT INTO users (id, email, username, password_hash, created_at) VALUES ${values.join(', ')}`);
   });
 
-  const search = (query: string, limit: number) => auth.searchUsers({ query, limit }, as(token));
+  const search = (query: string, limit: number) => svc.auth.searchUsers({ query, limit }, as(token));
 
   it.each([
     ['empty', ''],
@@ -273,11 +260,14 @@ describe('SearchUsers', () => {
 
 describe('GetUsers', () => {
   it('accepts 1000 ids and refuses 1001 (field ids)', async () => {
-    const { tokens, user } = await auth.register(newAccount(), as());
+    const { tokens, user } = await svc.auth.register(newAccount(), as());
     const ids = Array.from({ length: 999 }, () => randomUUID());
-    const { results } = await auth.getUsers({ ids: [...ids, user!.id] }, as(tokens?.accessToken));
+    const { results } = await svc.auth.getUsers({ ids: [...ids, user!.id] }, as(tokens?.accessToken));
     expect(results).toHaveLength(1000);
     expect(results[999]?.user?.id).toBe(user?.id);
-    await expectInvalid(() => auth.getUsers({ ids: [...ids, user!.id, randomUUID()] }, as(tokens?.accessToken)), 'ids');
+    await expectInvalid(
+      () => svc.auth.getUsers({ ids: [...ids, user!.id, randomUUID()] }, as(tokens?.accessToken)),
+      'ids',
+    );
   });
 });

@@ -1,38 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 import { SignJWT, decodeJwt, type JWTPayload } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { callMetadata } from '../../../lib/grpc/metadata.js';
 import { accessTokenKeys } from '../../../lib/jwt.js';
-import { freshDatabase } from '../../../lib/testing/database.js';
-import { as, authClient, newAccount, startAuth, testSecret } from '../../../lib/testing/auth.js';
-import { authMigrations } from '../../../migrations/auth/index.js';
-import type { AuthApp } from '../src/app.js';
-import { authEntities } from '../src/entities.js';
+import { as, newAccount, testSecret, useAuthService } from '../../../lib/testing/auth.js';
 
 // Attacks on the access token. Each forged token is checked against ValidateSession (with and
 // without allow_expired, which may relax `exp` and nothing else) and against an ordinary
 // authenticated call (ListSessions); every one must be UNAUTHENTICATED. Each forgery has a
 // control: the same construction without the flaw is accepted, so a refusal is the flaw's doing.
 
-const secret = testSecret();
-let db: Awaited<ReturnType<typeof freshDatabase>>;
-let app: AuthApp;
-let client: ReturnType<typeof authClient>;
-let auth: ReturnType<typeof authClient>['unary'];
-
-beforeAll(async () => {
-  db = await freshDatabase('auth_tokens', { entities: authEntities, migrations: authMigrations });
-  app = await startAuth({ AUTH_DATABASE_URL: db.url, JWT_SECRET: secret });
-  client = authClient(app.port);
-  auth = client.unary;
-});
-
-afterAll(async () => {
-  client?.close();
-  await app?.stop();
-  await db?.drop();
-});
+const svc = useAuthService('auth_tokens');
+const secret = svc.secret;
 
 type CallOptions = ReturnType<typeof as>;
 
@@ -46,9 +26,9 @@ const code = (promise: Promise<unknown>) =>
 async function answers(credentials: string | CallOptions) {
   const options = typeof credentials === 'string' ? as(credentials) : credentials;
   return {
-    validate: await code(auth.validateSession({ allowExpired: false }, options)),
-    validateAllowExpired: await code(auth.validateSession({ allowExpired: true }, options)),
-    listSessions: await code(auth.listSessions({}, options)),
+    validate: await code(svc.auth.validateSession({ allowExpired: false }, options)),
+    validateAllowExpired: await code(svc.auth.validateSession({ allowExpired: true }, options)),
+    listSessions: await code(svc.auth.listSessions({}, options)),
   };
 }
 
@@ -76,7 +56,7 @@ function claimsOf(accessToken: string | undefined): JWTPayload {
 }
 
 async function signedIn() {
-  const res = await auth.register(newAccount('tok'), as());
+  const res = await svc.auth.register(newAccount('tok'), as());
   return {
     userId: res.user!.id,
     sessionId: res.tokens!.sessionId,
@@ -103,7 +83,7 @@ describe('forged tokens', () => {
       sid: alice.sessionId,
     });
     await expect(answers(await forge(claimsOf(alice.access)))).resolves.toEqual(ACCEPTED);
-    const me = await auth.validateSession({ allowExpired: false }, as(await forge(claimsOf(alice.access))));
+    const me = await svc.auth.validateSession({ allowExpired: false }, as(await forge(claimsOf(alice.access))));
     expect(me).toMatchObject({ userId: alice.userId, sessionId: alice.sessionId });
   });
 
@@ -205,7 +185,7 @@ describe('expired tokens', () => {
       await new Promise((resolve) => setTimeout(resolve, expiresAt.getTime() - Date.now() + 1));
     }
     await expect(answers(token)).resolves.toEqual(EXPIRED);
-    const me = await auth.validateSession({ allowExpired: true }, as(token));
+    const me = await svc.auth.validateSession({ allowExpired: true }, as(token));
     expect(me).toMatchObject({ userId: session.userId, sessionId: session.sessionId });
   });
 
@@ -213,7 +193,7 @@ describe('expired tokens', () => {
     const session = await signedIn();
     const expired = await forge({ ...claimsOf(session.access), iat: nowSeconds() - 1_000, exp: nowSeconds() - 100 });
     await expect(answers(expired)).resolves.toEqual(EXPIRED);
-    await auth.logout({}, as(session.access));
+    await svc.auth.logout({}, as(session.access));
     await expect(answers(expired)).resolves.toEqual(REFUSED);
   });
 
@@ -233,7 +213,7 @@ describe('tokens of ended sessions', () => {
   it('refuses the token of a session that logged out', async () => {
     const session = await signedIn();
     await expect(answers(session.access)).resolves.toEqual(ACCEPTED);
-    await auth.logout({}, as(session.access));
+    await svc.auth.logout({}, as(session.access));
     await expect(answers(session.access)).resolves.toEqual(REFUSED);
     // A new token for the revoked session, well signed, is refused too.
     await expect(answers(await forge(claimsOf(session.access)))).resolves.toEqual(REFUSED);
@@ -241,19 +221,19 @@ describe('tokens of ended sessions', () => {
 
   it('refuses the token of a session revoked from another device', async () => {
     const account = newAccount('tok');
-    const laptop = await auth.register(account, as());
-    const phone = await auth.login(account, as());
+    const laptop = await svc.auth.register(account, as());
+    const phone = await svc.auth.login(account, as());
     await expect(answers(laptop.tokens!.accessToken)).resolves.toEqual(ACCEPTED);
-    await auth.revokeSession({ sessionId: laptop.tokens!.sessionId }, as(phone.tokens?.accessToken));
+    await svc.auth.revokeSession({ sessionId: laptop.tokens!.sessionId }, as(phone.tokens?.accessToken));
     await expect(answers(laptop.tokens!.accessToken)).resolves.toEqual(REFUSED);
     await expect(answers(phone.tokens!.accessToken)).resolves.toEqual(ACCEPTED);
   });
 
   it('refuses every access token of a session revoked by spent refresh-token reuse', async () => {
     const session = await signedIn();
-    const rotated = await auth.refresh({ refreshToken: session.refresh, userAgent: '' }, as());
+    const rotated = await svc.auth.refresh({ refreshToken: session.refresh, userAgent: '' }, as());
     await expect(answers(rotated.tokens!.accessToken)).resolves.toEqual(ACCEPTED);
-    await expect(code(auth.refresh({ refreshToken: session.refresh, userAgent: '' }, as()))).resolves.toBe(
+    await expect(code(svc.auth.refresh({ refreshToken: session.refresh, userAgent: '' }, as()))).resolves.toBe(
       'UNAUTHENTICATED',
     );
     await expect(answers(session.access)).resolves.toEqual(REFUSED);
