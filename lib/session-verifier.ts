@@ -1,0 +1,138 @@
+import { status, type Metadata } from '@grpc/grpc-js';
+import { isServiceError, unauthenticated, unavailable } from './errors.js';
+import type { ServiceClient } from './grpc/client.js';
+import { bearerToken, callMetadata, REQUEST_ID_METADATA_KEY } from './grpc/metadata.js';
+import type { AccessTokenKeys } from './jwt.js';
+import type { Logger } from './logger.js';
+import type { AuthServiceClient, WatchRevocationsResponse } from '../proto/gen/auth/v1/auth.js';
+
+/** Who is calling, from a verified access token of an active session. */
+export interface Caller {
+  userId: string;
+  sessionId: string;
+  /** The caller's own `authorization` value, for calls made on their behalf. */
+  authorization: string;
+}
+
+export interface SessionVerifier {
+  /**
+   * The caller of a gRPC call: the token is checked locally (signature, claims), then its session
+   * with auth-service's ValidateSession, whose answer is trusted for at most `cacheMs`.
+   */
+  verify(metadata: Metadata, options?: { allowExpired?: boolean }): Promise<Caller>;
+  /** Called with every session id auth-service announces as revoked. */
+  onRevoked(listener: (sessionId: string) => void): () => void;
+  stop(): void;
+}
+
+const RECONNECT_MIN_MS = 250;
+const RECONNECT_MAX_MS = 5_000;
+
+/**
+ * Session checks for the services other than auth-service. Revocations come from
+ * auth-service's WatchRevocations stream and evict at once; when that stream is down, nothing
+ * is trusted for longer than `cacheMs` anyway, so a missed revocation lasts at most that long.
+ */
+export function createSessionVerifier(options: {
+  keys: AccessTokenKeys;
+  auth: ServiceClient<AuthServiceClient>;
+  logger: Logger;
+  /** How long a ValidateSession answer is trusted. @default 1000 */
+  cacheMs?: number;
+}): SessionVerifier {
+  const { keys, auth, logger, cacheMs = 1_000 } = options;
+  const valid = new Map<string, { userId: string; until: number }>();
+  const inFlight = new Map<string, Promise<void>>();
+  const listeners = new Set<(sessionId: string) => void>();
+  let stopped = false;
+  let cancelWatch: (() => void) | undefined;
+  let retryTimer: NodeJS.Timeout | undefined;
+
+  function watch(delayMs: number) {
+    if (stopped) return;
+    const stream = auth.pick().watchRevocations({});
+    cancelWatch = () => stream.cancel();
+    let healthy = false;
+    stream.on('data', ({ sessionIds }: WatchRevocationsResponse) => {
+      if (!healthy) {
+        // Revocations made while the stream was down were missed: trust nothing cached.
+        healthy = true;
+        valid.clear();
+      }
+      for (const sessionId of sessionIds) {
+        valid.delete(sessionId);
+        for (const listener of listeners) listener(sessionId);
+      }
+    });
+    const reconnect = () => {
+      stream.removeAllListeners();
+      valid.clear();
+      if (stopped) return;
+      const next = healthy ? RECONNECT_MIN_MS : Math.min(delayMs * 2, RECONNECT_MAX_MS);
+      retryTimer = setTimeout(() => watch(next), next);
+    };
+    stream.on('error', (error: Error) => {
+      if (!stopped) logger.warn({ err: error }, 'revocation feed interrupted; reconnecting');
+      reconnect();
+    });
+    stream.on('end', reconnect);
+  }
+  watch(RECONNECT_MIN_MS);
+
+  async function validate(token: string, sessionId: string, allowExpired: boolean, metadata: Metadata) {
+    const requestId = metadata.get(REQUEST_ID_METADATA_KEY)[0];
+    try {
+      const answer = await auth.unary.validateSession(
+        { allowExpired },
+        {
+          metadata: callMetadata({
+            authorization: `Bearer ${token}`,
+            requestId: typeof requestId === 'string' ? requestId : undefined,
+          }),
+        },
+      );
+      valid.set(sessionId, { userId: answer.userId, until: Date.now() + cacheMs });
+      if (valid.size > 50_000) {
+        const now = Date.now();
+        for (const [id, entry] of valid) if (entry.until <= now) valid.delete(id);
+      }
+    } catch (error) {
+      if (isServiceError(error) && error.code === status.UNAUTHENTICATED)
+        throw unauthenticated('session is not active');
+      throw unavailable('cannot check the session now; try again');
+    }
+  }
+
+  return {
+    async verify(metadata, { allowExpired = false } = {}) {
+      const token = bearerToken(metadata);
+      if (!token) throw unauthenticated('missing access token');
+      const claims = await keys.verify(token, { allowExpired });
+      if (!claims) throw unauthenticated('access token is invalid or expired');
+      const cached = valid.get(claims.sessionId);
+      if (!cached || cached.until <= Date.now()) {
+        // Concurrent calls of one session share one ValidateSession.
+        const key = `${claims.sessionId}:${allowExpired}`;
+        let pending = inFlight.get(key);
+        if (!pending) {
+          pending = validate(token, claims.sessionId, allowExpired, metadata).finally(() => inFlight.delete(key));
+          inFlight.set(key, pending);
+        }
+        await pending;
+      }
+      const entry = valid.get(claims.sessionId);
+      if (!entry || entry.userId !== claims.userId) throw unauthenticated('session is not active');
+      return { userId: claims.userId, sessionId: claims.sessionId, authorization: `Bearer ${token}` };
+    },
+    onRevoked(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    stop() {
+      stopped = true;
+      clearTimeout(retryTimer);
+      cancelWatch?.();
+      valid.clear();
+    },
+  };
+}

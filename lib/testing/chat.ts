@@ -1,0 +1,62 @@
+import { afterAll, beforeAll } from 'vitest';
+import { createServiceClient, type ServiceClient } from '../grpc/client.js';
+import { createLogger } from '../logger.js';
+import { freshDatabase } from './database.js';
+import { as, newAccount, useAuthService } from './auth.js';
+import { ChatServiceClient } from '../../proto/gen/chat/v1/chat.js';
+import { createChatApp, type ChatApp } from '../../services/chat/src/app.js';
+import { loadChatConfig } from '../../services/chat/src/config.js';
+import { chatEntities } from '../../services/chat/src/entities.js';
+import { chatMigrations } from '../../migrations/chat/index.js';
+import type { StreamLimits } from '../../services/chat/src/streams.js';
+
+export function chatClient(...ports: number[]): ServiceClient<ChatServiceClient> {
+  return createServiceClient(
+    ChatServiceClient,
+    ports.map((port) => `127.0.0.1:${port}`),
+    { deadlineMs: 10_000 },
+  );
+}
+
+/**
+ * A test file's auth-service and chat-service, each with a fresh database, started in
+ * `beforeAll` and disposed of in `afterAll`. `user()` registers a new account.
+ */
+export function useChatService(
+  label: string,
+  options: { streamLimits?: Partial<StreamLimits>; typingTtlMs?: number } = {},
+) {
+  const authService = useAuthService(`${label}_auth`);
+  const fixture = {
+    authService,
+    db: undefined as unknown as Awaited<ReturnType<typeof freshDatabase>>,
+    app: undefined as unknown as ChatApp,
+    client: undefined as unknown as ServiceClient<ChatServiceClient>,
+    get chat() {
+      return fixture.client.unary;
+    },
+    /** A new signed-in user: `id`, `token`, and call options `md` carrying the token. */
+    async user(tag = 'u') {
+      const res = await authService.auth.register(newAccount(tag), as());
+      const token = res.tokens!.accessToken;
+      return { id: res.user!.id, username: res.user!.username, token, md: as(token), sessionId: res.tokens!.sessionId };
+    },
+  };
+  beforeAll(async () => {
+    fixture.db = await freshDatabase(label, { entities: chatEntities, migrations: chatMigrations });
+    const config = loadChatConfig({
+      CHAT_GRPC_LISTEN: '127.0.0.1:0',
+      CHAT_DATABASE_URL: fixture.db.url,
+      JWT_SECRET: authService.secret,
+      AUTH_GRPC_ADDR: `127.0.0.1:${authService.app.port}`,
+    });
+    fixture.app = await createChatApp(config, createLogger('chat-service', process.env.LOG_LEVEL ?? 'silent'), options);
+    fixture.client = chatClient(fixture.app.port);
+  });
+  afterAll(async () => {
+    fixture.client?.close();
+    await fixture.app?.stop();
+    await fixture.db?.drop();
+  });
+  return fixture;
+}

@@ -1,0 +1,93 @@
+import { status } from '@grpc/grpc-js';
+import { openDatabase, type MikroORM } from '../../../lib/db.js';
+import { isServiceError, unavailable } from '../../../lib/errors.js';
+import { createServiceClient } from '../../../lib/grpc/client.js';
+import { callMetadata } from '../../../lib/grpc/metadata.js';
+import { createGrpcServer } from '../../../lib/grpc/server.js';
+import { accessTokenKeys } from '../../../lib/jwt.js';
+import type { Logger } from '../../../lib/logger.js';
+import { createMetrics } from '../../../lib/metrics.js';
+import { createSessionVerifier } from '../../../lib/session-verifier.js';
+import { chatMigrations } from '../../../migrations/chat/index.js';
+import { AuthServiceClient } from '../../../proto/gen/auth/v1/auth.js';
+import { ChatServiceService } from '../../../proto/gen/chat/v1/chat.js';
+import { memoryChatBus } from './bus.js';
+import { createChats, type UserDirectory } from './chats.js';
+import type { ChatConfig } from './config.js';
+import { chatEntities } from './entities.js';
+import { chatHandlers } from './handlers.js';
+import { createMessages } from './messages.js';
+import { createStreamHub, type StreamLimits } from './streams.js';
+import { createTyping } from './typing.js';
+
+export interface ChatApp {
+  port: number;
+  metricsPort: number;
+  orm: MikroORM;
+  /** Open Subscribe streams. */
+  streams(): number;
+  stop(): Promise<void>;
+}
+
+/** Builds and starts chat-service. */
+export async function createChatApp(
+  config: ChatConfig,
+  logger: Logger,
+  options: { streamLimits?: Partial<StreamLimits>; typingTtlMs?: number } = {},
+): Promise<ChatApp> {
+  const orm = await openDatabase({
+    url: config.databaseUrl,
+    entities: chatEntities,
+    migrations: chatMigrations,
+    logger,
+  });
+  const auth = createServiceClient(AuthServiceClient, config.authAddresses, { deadlineMs: config.grpcDeadlineMs });
+  const verifier = createSessionVerifier({ keys: accessTokenKeys(config.jwtSecret), auth, logger });
+  const users: UserDirectory = async (caller, ids) => {
+    try {
+      const { results } = await auth.unary.getUsers(
+        { ids },
+        { metadata: callMetadata({ authorization: caller.authorization }) },
+      );
+      return new Set(results.flatMap((result) => (result.user ? [result.user.id] : [])));
+    } catch (error) {
+      if (isServiceError(error) && error.code === status.UNAUTHENTICATED) throw error;
+      throw unavailable('cannot look users up now; try again');
+    }
+  };
+  const bus = memoryChatBus();
+  const hub = createStreamHub({ orm, bus, logger, ...(options.streamLimits ? { limits: options.streamLimits } : {}) });
+  const stopRevocations = verifier.onRevoked((sessionId) => hub.revokeSession(sessionId));
+  const typing = createTyping(bus, options.typingTtlMs);
+  const chats = createChats({ orm, bus, users });
+  const messages = createMessages({ orm, bus });
+  const metrics = createMetrics('chat');
+  const server = createGrpcServer({ logger, metrics, protoFiles: ['chat/v1/chat.proto'] });
+  server.add(
+    'messenger.chat.v1.ChatService',
+    ChatServiceService,
+    chatHandlers({ verifier, chats, messages, typing, hub }),
+  );
+  const port = await server.listen(config.listen);
+  const metricsPort = await metrics.listen(config.metrics.port, config.metrics.host);
+  logger.info({ listen: config.listen, port, metricsPort }, 'chat-service ready');
+
+  return {
+    port,
+    metricsPort,
+    orm,
+    streams: () => hub.size(),
+    async stop() {
+      // Streams end first, as UNAVAILABLE, so that gateways resume elsewhere at once.
+      hub.close();
+      stopRevocations();
+      typing.stop();
+      await server.stop();
+      await metrics.close();
+      verifier.stop();
+      auth.close();
+      await bus.close();
+      await orm.close();
+    },
+  };
+}

@@ -1,0 +1,45 @@
+import { EventEmitter } from 'node:events';
+import type { LoggedEvent } from './log.js';
+
+/** Events that are not in the log: published live only. */
+export type LiveEvent =
+  /** A new chat (seq 0, not logged): its members' streams start following it. */
+  | { kind: 'created'; chatId: string; memberIds: string[] }
+  | { kind: 'read'; chatId: string; userId: string; lastReadSeq: number }
+  | { kind: 'typing'; chatId: string; userId: string; typing: boolean };
+
+export type BusEvent = { type: 'logged'; event: LoggedEvent } | { type: 'live'; event: LiveEvent };
+
+export interface BusListener {
+  event(event: BusEvent): void;
+  /** The bus may have lost events (its connection dropped and came back). */
+  reset?(): void;
+}
+
+/**
+ * Carries committed events from the instance that made them to every instance's subscriber
+ * streams. Publish after commit only.
+ */
+export interface ChatBus {
+  publish(event: BusEvent): Promise<void>;
+  subscribe(listener: BusListener): () => void;
+  close(): Promise<void>;
+}
+
+/** One chat-service instance: events go straight to this process's streams. */
+export function memoryChatBus(): ChatBus {
+  const emitter = new EventEmitter().setMaxListeners(0);
+  return {
+    async publish(event) {
+      emitter.emit('event', event);
+    },
+    subscribe(listener) {
+      const onEvent = (event: BusEvent) => listener.event(event);
+      emitter.on('event', onEvent);
+      return () => emitter.off('event', onEvent);
+    },
+    async close() {
+      emitter.removeAllListeners();
+    },
+  };
+}

@@ -1,0 +1,332 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { invalidArgument, notFound, permissionDenied } from '../../../lib/errors.js';
+import type { MikroORM } from '../../../lib/db.js';
+import type { Caller } from '../../../lib/session-verifier.js';
+import type { Chat as ChatProto, ChatMember as ChatMemberProto } from '../../../proto/gen/chat/v1/chat.js';
+import type { ChatBus } from './bus.js';
+import type { ChatRole } from './entities.js';
+import { appendEvent, lockChat, type LoggedEvent } from './log.js';
+import { loadChatViews, ROLE_TO_PROTO, uuidArray } from './rows.js';
+import { LIMITS, groupTitle, isUuid, pageSize, userId as checkUserId, userIds as checkUserIds } from './validation.js';
+
+/** Which of these user ids exist, asked of auth-service on the caller's behalf. */
+export type UserDirectory = (caller: Caller, ids: string[]) => Promise<Set<string>>;
+
+export interface ChatsDeps {
+  orm: MikroORM;
+  bus: ChatBus;
+  users: UserDirectory;
+}
+
+const DIRECT_IS_FIXED = 'the members of a direct chat cannot change';
+
+/** Chats and their members: creation, membership and roles, listing. */
+export function createChats({ orm, bus, users }: ChatsDeps) {
+  async function view(em: EntityManager, caller: Caller, chatId: string): Promise<ChatProto> {
+    const chat = (await loadChatViews(em, caller.userId, [chatId])).get(chatId);
+    if (!chat) throw notFound('no such chat');
+    return chat;
+  }
+
+  /** Publishes after commit; a lost publish is repaired by subscribers' gap reads. */
+  async function published<T>(result: T, events: LoggedEvent[]): Promise<T> {
+    for (const event of events) await bus.publish({ type: 'logged', event });
+    return result;
+  }
+
+  async function requireUsers(caller: Caller, field: string, ids: string[]) {
+    if (ids.length === 0) return;
+    const found = await users(caller, ids);
+    const unknown = ids.filter((id) => !found.has(id));
+    if (unknown.length > 0) throw invalidArgument(field, `no such user: ${unknown.join(', ')}`);
+  }
+
+  /** A new chat has no log event (its state at creation is seq 0); its members' streams learn of it here. */
+  async function announceCreated(chatId: string, memberIds: string[]) {
+    await bus.publish({ type: 'live', event: { kind: 'created', chatId, memberIds } });
+  }
+
+  async function insertChat(
+    tx: EntityManager,
+    chat: { id: string; kind: 'DIRECT' | 'GROUP'; title: string | null; directKey: string | null },
+    members: { userId: string; role: ChatRole }[],
+  ): Promise<boolean> {
+    const now = new Date();
+    const inserted = await tx.execute<{ id: string }[]>(
+      `INSERT INTO chats (id, kind, title, direct_key, last_seq, member_count, created_at, updated_at)
+       VALUES (?, ?, ?, ?, 0, ?, ?, ?) ON CONFLICT (direct_key) DO NOTHING RETURNING id`,
+      [chat.id, chat.kind, chat.title, chat.directKey, members.length, now, now],
+    );
+    if (inserted.length === 0) return false;
+    await insertMembers(tx, chat.id, members, now);
+    return true;
+  }
+
+  async function insertMembers(
+    tx: EntityManager,
+    chatId: string,
+    members: { userId: string; role: ChatRole }[],
+    at: Date,
+  ) {
+    for (let i = 0; i < members.length; i += 500) {
+      const batch = members.slice(i, i + 500);
+      await tx.execute(
+        `INSERT INTO chat_members (chat_id, user_id, role, joined_at, last_read_seq) VALUES ${batch.map(() => '(?, ?, ?, ?, 0)').join(', ')}`,
+        batch.flatMap((member) => [chatId, member.userId, member.role, at]),
+      );
+    }
+  }
+
+  return {
+    /** One chat per pair, also when both users open it at the same moment. */
+    async getOrCreateDirect(caller: Caller, otherUserId: string): Promise<ChatProto> {
+      const other = checkUserId('userId', otherUserId);
+      if (other === caller.userId) throw invalidArgument('userId', 'a direct chat needs another user');
+      const directKey = [caller.userId, other].sort().join(':');
+      const em = orm.em.fork();
+      const existing = await em.execute<{ id: string }[]>('SELECT id FROM chats WHERE direct_key = ?', [directKey]);
+      if (existing[0]) return view(em, caller, existing[0].id);
+      if (!(await users(caller, [other])).has(other)) throw notFound('no such user');
+      const chatId = randomUUID();
+      // A concurrent creator of the same pair makes ON CONFLICT wait for its commit, then skip.
+      const created = await em.transactional((tx) =>
+        insertChat(tx, { id: chatId, kind: 'DIRECT', title: null, directKey }, [
+          { userId: caller.userId, role: 'MEMBER' },
+          { userId: other, role: 'MEMBER' },
+        ]),
+      );
+      if (created) {
+        await announceCreated(chatId, [caller.userId, other]);
+        return view(em, caller, chatId);
+      }
+      const winner = await em.execute<{ id: string }[]>('SELECT id FROM chats WHERE direct_key = ?', [directKey]);
+      return view(em, caller, winner[0]!.id);
+    },
+
+    async createGroup(caller: Caller, rawTitle: string, rawMemberIds: string[]): Promise<ChatProto> {
+      const title = groupTitle(rawTitle);
+      const memberIds = checkUserIds('memberIds', rawMemberIds, LIMITS.membersPerCall).filter(
+        (id) => id !== caller.userId,
+      );
+      await requireUsers(caller, 'memberIds', memberIds);
+      const chatId = randomUUID();
+      const em = orm.em.fork();
+      await em.transactional((tx) =>
+        insertChat(tx, { id: chatId, kind: 'GROUP', title, directKey: null }, [
+          { userId: caller.userId, role: 'OWNER' },
+          ...memberIds.map((id) => ({ userId: id, role: 'MEMBER' as const })),
+        ]),
+      );
+      await announceCreated(chatId, [caller.userId, ...memberIds]);
+      return view(em, caller, chatId);
+    },
+
+    async addMembers(caller: Caller, chatId: string, rawUserIds: string[]): Promise<ChatProto> {
+      const ids = checkUserIds('userIds', rawUserIds, LIMITS.membersPerCall);
+      if (!isUuid(chatId)) throw notFound('no such chat');
+      // Asked before the chat is locked: no remote call while holding the lock.
+      await requireUsers(caller, 'userIds', ids);
+      const em = orm.em.fork();
+      const events = await em.transactional(async (tx) => {
+        const chat = await lockChat(tx, chatId, caller.userId);
+        if (chat.kind === 'DIRECT') throw invalidArgument('chatId', DIRECT_IS_FIXED);
+        if (chat.role === 'MEMBER') throw permissionDenied('only the OWNER or an ADMIN can add members');
+        const present = await tx.execute<{ user_id: string }[]>(
+          'SELECT user_id FROM chat_members WHERE chat_id = ? AND user_id = ANY(?::uuid[])',
+          [chatId, uuidArray(ids)],
+        );
+        const already = new Set(present.map((row) => row.user_id));
+        const added = ids.filter((id) => !already.has(id));
+        if (added.length === 0) return [];
+        if (chat.memberCount + added.length > LIMITS.groupMembersMax) {
+          throw invalidArgument('userIds', `a group has at most ${LIMITS.groupMembersMax} members`);
+        }
+        await insertMembers(
+          tx,
+          chatId,
+          added.map((id) => ({ userId: id, role: 'MEMBER' as const })),
+          new Date(),
+        );
+        await tx.execute(
+          "UPDATE chats SET member_count = member_count + ?, activity = nextval('chat_activity_seq') WHERE id = ?",
+          [added.length, chatId],
+        );
+        return [await appendEvent(tx, chat, 'members_added', { userIds: added })];
+      });
+      return published(await view(em, caller, chatId), events);
+    },
+
+    async removeMember(caller: Caller, chatId: string, rawUserId: string): Promise<ChatProto> {
+      const target = checkUserId('userId', rawUserId);
+      if (!isUuid(chatId)) throw notFound('no such chat');
+      if (target === caller.userId) throw invalidArgument('userId', 'to remove yourself, leave the chat');
+      const em = orm.em.fork();
+      const events = await em.transactional(async (tx) => {
+        const chat = await lockChat(tx, chatId, caller.userId);
+        if (chat.kind === 'DIRECT') throw invalidArgument('chatId', DIRECT_IS_FIXED);
+        if (chat.role === 'MEMBER') throw permissionDenied('only the OWNER or an ADMIN can remove members');
+        const rows = await tx.execute<{ role: ChatRole }[]>(
+          'DELETE FROM chat_members WHERE chat_id = ? AND user_id = ? RETURNING role',
+          [chatId, target],
+        );
+        const removed = rows[0];
+        if (!removed) throw notFound('no such member');
+        if (removed.role === 'OWNER') throw permissionDenied('an ADMIN cannot remove the OWNER'); // rolls back
+        await tx.execute('UPDATE chats SET member_count = member_count - 1 WHERE id = ?', [chatId]);
+        return [await appendEvent(tx, chat, 'member_removed', { userId: target })];
+      });
+      return published(await view(em, caller, chatId), events);
+    },
+
+    async setMemberRole(
+      caller: Caller,
+      chatId: string,
+      rawUserId: string,
+      role: ChatRole | undefined,
+    ): Promise<ChatProto> {
+      const target = checkUserId('userId', rawUserId);
+      if (!role) throw invalidArgument('role', 'role must be OWNER, ADMIN or MEMBER');
+      if (!isUuid(chatId)) throw notFound('no such chat');
+      const em = orm.em.fork();
+      const events = await em.transactional(async (tx) => {
+        const chat = await lockChat(tx, chatId, caller.userId);
+        if (chat.kind === 'DIRECT') throw invalidArgument('chatId', DIRECT_IS_FIXED);
+        if (chat.role !== 'OWNER') throw permissionDenied('only the OWNER can change roles');
+        if (target === caller.userId) {
+          throw invalidArgument('userId', 'the OWNER hands ownership over by making another member OWNER');
+        }
+        const rows = await tx.execute<{ role: ChatRole }[]>(
+          'SELECT role FROM chat_members WHERE chat_id = ? AND user_id = ?',
+          [chatId, target],
+        );
+        if (!rows[0]) throw notFound('no such member');
+        if (rows[0].role === role) return [];
+        await tx.execute('UPDATE chat_members SET role = ? WHERE chat_id = ? AND user_id = ?', [role, chatId, target]);
+        if (role === 'OWNER') {
+          await tx.execute("UPDATE chat_members SET role = 'ADMIN' WHERE chat_id = ? AND user_id = ?", [
+            chatId,
+            caller.userId,
+          ]);
+          return [
+            await appendEvent(tx, chat, 'role_changed', { userId: target, role, previousOwnerId: caller.userId }),
+          ];
+        }
+        return [await appendEvent(tx, chat, 'role_changed', { userId: target, role })];
+      });
+      return published(await view(em, caller, chatId), events);
+    },
+
+    /** Leaves a group. An OWNER hands ownership to the longest-standing ADMIN, else member. */
+    async leave(caller: Caller, chatId: string): Promise<void> {
+      if (!isUuid(chatId)) throw notFound('no such chat');
+      const events = await orm.em.fork().transactional(async (tx) => {
+        const chat = await lockChat(tx, chatId, caller.userId);
+        if (chat.kind === 'DIRECT') throw invalidArgument('chatId', 'a direct chat cannot be left');
+        await tx.execute('DELETE FROM chat_members WHERE chat_id = ? AND user_id = ?', [chatId, caller.userId]);
+        await tx.execute('UPDATE chats SET member_count = member_count - 1 WHERE id = ?', [chatId]);
+        let newOwnerId: string | undefined;
+        if (chat.role === 'OWNER') {
+          const heirs = await tx.execute<{ user_id: string }[]>(
+            `SELECT user_id FROM chat_members WHERE chat_id = ?
+              ORDER BY (role = 'ADMIN') DESC, joined_at, user_id LIMIT 1`,
+            [chatId],
+          );
+          newOwnerId = heirs[0]?.user_id;
+          if (newOwnerId) {
+            await tx.execute("UPDATE chat_members SET role = 'OWNER' WHERE chat_id = ? AND user_id = ?", [
+              chatId,
+              newOwnerId,
+            ]);
+          }
+        }
+        return [
+          await appendEvent(tx, chat, 'member_left', { userId: caller.userId, ...(newOwnerId ? { newOwnerId } : {}) }),
+        ];
+      });
+      await published(undefined, events);
+    },
+
+    /** The caller's chats, most recent activity first; the cursor is the last chat's activity. */
+    async list(caller: Caller, rawFirst: number, after: string | undefined) {
+      const first = pageSize('first', rawFirst, LIMITS.chatsDefault, LIMITS.pageMax);
+      if (after !== undefined && !/^\d{1,19}$/.test(after))
+        throw invalidArgument('after', 'after is not a valid cursor');
+      const em = orm.em.fork();
+      const rows = await em.execute<{ id: string; activity: string }[]>(
+        `SELECT c.id, c.activity FROM chats c JOIN chat_members cm ON cm.chat_id = c.id AND cm.user_id = ?
+          WHERE (?::bigint IS NULL OR c.activity < ?::bigint)
+          ORDER BY c.activity DESC LIMIT ?`,
+        [caller.userId, after ?? null, after ?? null, first + 1],
+      );
+      const page = rows.slice(0, first);
+      const views = await loadChatViews(
+        em,
+        caller.userId,
+        page.map((row) => row.id),
+      );
+      const hasPreviousPage =
+        after !== undefined &&
+        (
+          await em.execute<unknown[]>(
+            `SELECT 1 FROM chats c JOIN chat_members cm ON cm.chat_id = c.id AND cm.user_id = ?
+              WHERE c.activity >= ?::bigint LIMIT 1`,
+            [caller.userId, after],
+          )
+        ).length > 0;
+      return {
+        edges: page.flatMap((row) => {
+          const chat = views.get(row.id);
+          return chat ? [{ chat, cursor: String(row.activity) }] : [];
+        }),
+        pageInfo: { hasNextPage: rows.length > first, hasPreviousPage },
+      };
+    },
+
+    /** One entry per id, in order; undefined where the caller is not a member. */
+    async get(caller: Caller, ids: string[]): Promise<(ChatProto | undefined)[]> {
+      if (ids.length > LIMITS.getChatsMax) throw invalidArgument('ids', `at most ${LIMITS.getChatsMax} ids per call`);
+      const wanted = [...new Set(ids.filter(isUuid).map((id) => id.toLowerCase()))];
+      const views = await loadChatViews(orm.em.fork(), caller.userId, wanted);
+      return ids.map((id) => views.get(id.toLowerCase()));
+    },
+
+    /** A page of members by join time, then user id; `after` is the last user id of the previous page. */
+    async members(caller: Caller, chatId: string, rawFirst: number, after: string | undefined) {
+      const first = pageSize('first', rawFirst, LIMITS.membersPageDefault, LIMITS.membersPageMax);
+      if (!isUuid(chatId)) throw notFound('no such chat');
+      const em = orm.em.fork();
+      const mine = await em.execute<unknown[]>('SELECT 1 FROM chat_members WHERE chat_id = ? AND user_id = ?', [
+        chatId,
+        caller.userId,
+      ]);
+      if (mine.length === 0) throw notFound('no such chat');
+      let from: { joined_at: Date; user_id: string } | undefined;
+      if (after !== undefined) {
+        const rows = isUuid(after)
+          ? await em.execute<{ joined_at: Date; user_id: string }[]>(
+              'SELECT joined_at, user_id FROM chat_members WHERE chat_id = ? AND user_id = ?',
+              [chatId, after.toLowerCase()],
+            )
+          : [];
+        from = rows[0];
+        if (!from) throw invalidArgument('after', 'after is not a member of this chat');
+      }
+      const rows = await em.execute<{ user_id: string; role: ChatRole; joined_at: Date; last_read_seq: number }[]>(
+        `SELECT user_id, role, joined_at, last_read_seq FROM chat_members
+          WHERE chat_id = ? AND (?::timestamptz IS NULL OR (joined_at, user_id) > (?::timestamptz, ?::uuid))
+          ORDER BY joined_at, user_id LIMIT ?`,
+        [chatId, from?.joined_at ?? null, from?.joined_at ?? null, from?.user_id ?? null, first + 1],
+      );
+      const members: ChatMemberProto[] = rows.slice(0, first).map((row) => ({
+        userId: row.user_id,
+        role: ROLE_TO_PROTO[row.role],
+        joinedAt: new Date(row.joined_at),
+        lastReadSeq: row.last_read_seq,
+      }));
+      return { members, hasNextPage: rows.length > first };
+    },
+  };
+}
+
+export type Chats = ReturnType<typeof createChats>;

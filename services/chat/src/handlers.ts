@@ -1,0 +1,84 @@
+import type { CallContext, Handlers } from '../../../lib/grpc/server.js';
+import type { Caller, SessionVerifier } from '../../../lib/session-verifier.js';
+import type { ChatServiceService } from '../../../proto/gen/chat/v1/chat.js';
+import type { Chats } from './chats.js';
+import type { Messages } from './messages.js';
+import { ROLE_FROM_PROTO } from './rows.js';
+import type { StreamHub } from './streams.js';
+import type { createTyping } from './typing.js';
+
+export interface ChatHandlerDeps {
+  verifier: SessionVerifier;
+  chats: Chats;
+  messages: Messages;
+  typing: ReturnType<typeof createTyping>;
+  hub: StreamHub;
+}
+
+export function chatHandlers({
+  verifier,
+  chats,
+  messages,
+  typing,
+  hub,
+}: ChatHandlerDeps): Handlers<typeof ChatServiceService> {
+  const caller = (ctx: CallContext): Promise<Caller> => verifier.verify(ctx.metadata);
+
+  return {
+    getOrCreateDirectChat: async (request, ctx) => ({
+      chat: await chats.getOrCreateDirect(await caller(ctx), request.userId),
+    }),
+    createGroupChat: async (request, ctx) => ({
+      chat: await chats.createGroup(await caller(ctx), request.title, request.memberIds),
+    }),
+    addMembers: async (request, ctx) => ({
+      chat: await chats.addMembers(await caller(ctx), request.chatId, request.userIds),
+    }),
+    removeMember: async (request, ctx) => ({
+      chat: await chats.removeMember(await caller(ctx), request.chatId, request.userId),
+    }),
+    setMemberRole: async (request, ctx) => ({
+      chat: await chats.setMemberRole(
+        await caller(ctx),
+        request.chatId,
+        request.userId,
+        ROLE_FROM_PROTO.get(request.role),
+      ),
+    }),
+    async leaveChat(request, ctx) {
+      await chats.leave(await caller(ctx), request.chatId);
+      return {};
+    },
+    listChats: async (request, ctx) => chats.list(await caller(ctx), request.first, request.after),
+    async getChats(request, ctx) {
+      const found = await chats.get(await caller(ctx), request.ids);
+      return { results: request.ids.map((id, index) => ({ id, ...(found[index] ? { chat: found[index] } : {}) })) };
+    },
+    listMembers: async (request, ctx) => chats.members(await caller(ctx), request.chatId, request.first, request.after),
+    sendMessage: async (request, ctx) => ({ message: await messages.send(await caller(ctx), request) }),
+    editMessage: async (request, ctx) => ({
+      message: await messages.edit(await caller(ctx), request.messageId, request.body),
+    }),
+    deleteMessage: async (request, ctx) => ({ message: await messages.delete(await caller(ctx), request.messageId) }),
+    listMessages: async (request, ctx) => messages.list(await caller(ctx), request),
+    markRead: async (request, ctx) => ({
+      chat: await messages.markRead(await caller(ctx), request.chatId, request.seq),
+    }),
+    async setTyping(request, ctx) {
+      const me = await caller(ctx);
+      await messages.requireMember(me, request.chatId);
+      await typing.set(request.chatId.toLowerCase(), me.userId, request.typing);
+      return {};
+    },
+    // A subscription lives as long as its session, not its access token.
+    async subscribe(request, call, ctx) {
+      const me = await verifier.verify(ctx.metadata, { allowExpired: true });
+      await hub.serve(
+        me,
+        request.resume,
+        { write: (response) => call.write(response), buffered: () => call.writableLength },
+        ctx.signal,
+      );
+    },
+  };
+}

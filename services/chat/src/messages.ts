@@ -1,0 +1,266 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { invalidArgument, notFound, permissionDenied } from '../../../lib/errors.js';
+import type { MikroORM } from '../../../lib/db.js';
+import type { Caller } from '../../../lib/session-verifier.js';
+import type { Chat as ChatProto, Message as MessageProto } from '../../../proto/gen/chat/v1/chat.js';
+import type { ChatBus } from './bus.js';
+import { lockChat, recordEvent, takeSeq, type LoggedEvent } from './log.js';
+import { loadChatViews, MESSAGE_COLUMNS, toMessage, withReplies, type MessageRow } from './rows.js';
+import {
+  LIMITS,
+  clientMessageId as checkClientMessageId,
+  isUuid,
+  messageBody,
+  pageSize,
+  seqValue,
+} from './validation.js';
+
+export interface HistoryPage {
+  messages: MessageProto[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean };
+}
+
+/** Messages: send (idempotent), edit, delete, history, read markers. */
+export function createMessages({ orm, bus }: { orm: MikroORM; bus: ChatBus }) {
+  async function messageRow(em: EntityManager, id: string, lock = false): Promise<MessageRow | undefined> {
+    if (!isUuid(id)) return undefined;
+    const rows = await em.execute<MessageRow[]>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.id = ?${lock ? ' FOR UPDATE' : ''}`,
+      [id],
+    );
+    return rows[0];
+  }
+
+  const replyOf = (em: EntityManager, row: MessageRow) =>
+    row.reply_to_id ? messageRow(em, row.reply_to_id) : Promise.resolve(undefined);
+
+  async function withReply(em: EntityManager, row: MessageRow): Promise<MessageProto> {
+    let message: MessageProto | undefined;
+    await withReplies(em, [row], (r, reply) => (message = toMessage(r, reply)));
+    return message!;
+  }
+
+  async function isMember(em: EntityManager, chatId: string, userId: string): Promise<boolean> {
+    const rows = await em.execute<unknown[]>('SELECT 1 FROM chat_members WHERE chat_id = ? AND user_id = ?', [
+      chatId,
+      userId,
+    ]);
+    return rows.length > 0;
+  }
+
+  /** Locks the message's chat (the caller must be a member) and re-reads the message under it. */
+  async function lockMessage(tx: EntityManager, caller: Caller, messageId: string) {
+    const found = await messageRow(tx, messageId);
+    if (!found) throw notFound('no such message');
+    const chat = await lockChat(tx, found.chat_id, caller.userId);
+    const row = (await messageRow(tx, messageId, true))!;
+    return { chat, row };
+  }
+
+  async function publish(event: LoggedEvent) {
+    await bus.publish({ type: 'logged', event });
+  }
+
+  return {
+    /**
+     * Sends a message. A `clientMessageId` the sender already used in this chat returns the first
+     * message and writes nothing: the check runs under the chat's lock, so concurrent retries of
+     * one message serialize and only the first inserts.
+     */
+    async send(
+      caller: Caller,
+      input: { chatId: string; body: string; clientMessageId: string; replyToId?: string | undefined },
+    ): Promise<MessageProto> {
+      const body = messageBody('body', input.body);
+      const clientMessageId = checkClientMessageId(input.clientMessageId);
+      if (!isUuid(input.chatId)) throw notFound('no such chat');
+      const em = orm.em.fork();
+      const result = await em.transactional(async (tx) => {
+        const chat = await lockChat(tx, input.chatId, caller.userId);
+        const existing = await tx.execute<MessageRow[]>(
+          `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.chat_id = ? AND m.sender_id = ? AND m.client_message_id = ?`,
+          [chat.id, caller.userId, clientMessageId],
+        );
+        if (existing[0]) return { row: existing[0], event: undefined };
+        let replyTo: MessageRow | undefined;
+        if (input.replyToId !== undefined) {
+          replyTo = await messageRow(tx, input.replyToId);
+          if (!replyTo || replyTo.chat_id !== chat.id) {
+            throw invalidArgument('replyToId', 'replyToId must be a message of the same chat');
+          }
+        }
+        const seq = await takeSeq(tx, chat);
+        const id = randomUUID();
+        const rows = await tx.execute<MessageRow[]>(
+          `INSERT INTO messages AS m (id, chat_id, seq, sender_id, body, client_message_id, reply_to_id, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, now()) RETURNING ${MESSAGE_COLUMNS}`,
+          [id, chat.id, seq, caller.userId, body, clientMessageId, input.replyToId?.toLowerCase() ?? null],
+        );
+        await recordEvent(tx, { chatId: chat.id, seq, kind: 'message_created', messageId: id });
+        await tx.execute("UPDATE chats SET last_message_id = ?, activity = nextval('chat_activity_seq') WHERE id = ?", [
+          id,
+          chat.id,
+        ]);
+        // Sending reads everything up to one's own message.
+        await tx.execute(
+          'UPDATE chat_members SET last_read_seq = GREATEST(last_read_seq, ?) WHERE chat_id = ? AND user_id = ?',
+          [seq, chat.id, caller.userId],
+        );
+        const row = rows[0]!;
+        const event: LoggedEvent = { chatId: chat.id, seq, kind: 'message_created', data: {}, message: row, replyTo };
+        return { row, event };
+      });
+      if (result.event) {
+        await publish(result.event);
+        await bus.publish({
+          type: 'live',
+          event: { kind: 'read', chatId: result.row.chat_id, userId: caller.userId, lastReadSeq: result.row.seq },
+        });
+      }
+      return withReply(em, result.row);
+    },
+
+    /** Sender only; a deleted message is gone (NOT_FOUND). */
+    async edit(caller: Caller, messageId: string, rawBody: string): Promise<MessageProto> {
+      const body = messageBody('body', rawBody);
+      const em = orm.em.fork();
+      const result = await em.transactional(async (tx) => {
+        const { chat, row } = await lockMessage(tx, caller, messageId);
+        if (row.deleted_at !== null) throw notFound('no such message');
+        if (row.sender_id !== caller.userId) throw permissionDenied('only the sender can edit a message');
+        if (row.body === body) return { row, event: undefined };
+        const seq = await takeSeq(tx, chat);
+        const updated = await tx.execute<MessageRow[]>(
+          `UPDATE messages AS m SET body = ?, edited_at = now() WHERE m.id = ? RETURNING ${MESSAGE_COLUMNS}`,
+          [body, row.id],
+        );
+        await recordEvent(tx, { chatId: chat.id, seq, kind: 'message_edited', messageId: row.id });
+        const message = updated[0]!;
+        const event: LoggedEvent = {
+          chatId: chat.id,
+          seq,
+          kind: 'message_edited',
+          data: {},
+          message,
+          replyTo: await replyOf(tx, message),
+        };
+        return { row: message, event };
+      });
+      if (result.event) await publish(result.event);
+      return withReply(em, result.row);
+    },
+
+    /** The sender, or a group's OWNER/ADMIN. The body is erased; the tombstone keeps its seq. */
+    async delete(caller: Caller, messageId: string): Promise<MessageProto> {
+      const em = orm.em.fork();
+      const result = await em.transactional(async (tx) => {
+        const { chat, row } = await lockMessage(tx, caller, messageId);
+        if (row.deleted_at !== null) return { row, event: undefined };
+        const moderator = chat.kind === 'GROUP' && (chat.role === 'OWNER' || chat.role === 'ADMIN');
+        if (row.sender_id !== caller.userId && !moderator) {
+          throw permissionDenied('only the sender or a group OWNER/ADMIN can delete a message');
+        }
+        const seq = await takeSeq(tx, chat);
+        const updated = await tx.execute<MessageRow[]>(
+          `UPDATE messages AS m SET body = '', deleted_at = now() WHERE m.id = ? RETURNING ${MESSAGE_COLUMNS}`,
+          [row.id],
+        );
+        await recordEvent(tx, { chatId: chat.id, seq, kind: 'message_deleted', messageId: row.id });
+        const message = updated[0]!;
+        const event: LoggedEvent = {
+          chatId: chat.id,
+          seq,
+          kind: 'message_deleted',
+          data: {},
+          message,
+          replyTo: await replyOf(tx, message),
+        };
+        return { row: message, event };
+      });
+      if (result.event) await publish(result.event);
+      return withReply(em, result.row);
+    },
+
+    /**
+     * History by seq, ascending, in either direction: `first` after `afterSeq`, or `last` before
+     * `beforeSeq`; neither gives the newest page. Cursors are seqs, never timestamps.
+     */
+    async list(
+      caller: Caller,
+      input: {
+        chatId: string;
+        first?: number | undefined;
+        afterSeq?: number | undefined;
+        last?: number | undefined;
+        beforeSeq?: number | undefined;
+      },
+    ): Promise<HistoryPage> {
+      if (input.first !== undefined && input.last !== undefined) {
+        throw invalidArgument('last', 'give first or last, not both');
+      }
+      const forward = input.last === undefined && (input.first !== undefined || input.afterSeq !== undefined);
+      const size = forward
+        ? pageSize('first', input.first, LIMITS.historyDefault, LIMITS.pageMax)
+        : pageSize(input.last !== undefined ? 'last' : 'first', input.last, LIMITS.historyDefault, LIMITS.pageMax);
+      const after = input.afterSeq !== undefined ? seqValue('after', input.afterSeq) : null;
+      const before = input.beforeSeq !== undefined ? seqValue('before', input.beforeSeq) : null;
+      if (!isUuid(input.chatId)) throw notFound('no such chat');
+      const em = orm.em.fork();
+      if (!(await isMember(em, input.chatId, caller.userId))) throw notFound('no such chat');
+      const rows = await em.execute<MessageRow[]>(
+        `SELECT ${MESSAGE_COLUMNS} FROM messages m
+          WHERE m.chat_id = ? AND (?::int IS NULL OR m.seq > ?::int) AND (?::int IS NULL OR m.seq < ?::int)
+          ORDER BY m.seq ${forward ? 'ASC' : 'DESC'} LIMIT ?`,
+        [input.chatId, after, after, before, before, size + 1],
+      );
+      const more = rows.length > size;
+      const page = rows.slice(0, size);
+      if (!forward) page.reverse();
+      const exists = async (condition: string, seq: number) =>
+        (
+          await em.execute<unknown[]>(`SELECT 1 FROM messages WHERE chat_id = ? AND seq ${condition} ? LIMIT 1`, [
+            input.chatId,
+            seq,
+          ])
+        ).length > 0;
+      const messages: MessageProto[] = [];
+      await withReplies(em, page, (row, reply) => messages.push(toMessage(row, reply)));
+      return {
+        messages,
+        pageInfo: forward
+          ? { hasNextPage: more, hasPreviousPage: after !== null && (await exists('<=', after)) }
+          : { hasNextPage: before !== null && (await exists('>=', before)), hasPreviousPage: more },
+      };
+    },
+
+    /** Moves the caller's read marker forward only, clamped to the chat's last seq. */
+    async markRead(caller: Caller, chatId: string, rawSeq: number): Promise<ChatProto> {
+      const seq = seqValue('seq', rawSeq);
+      if (!isUuid(chatId)) throw notFound('no such chat');
+      const em = orm.em.fork();
+      const moved = await em.execute<{ last_read_seq: number }[]>(
+        `UPDATE chat_members cm SET last_read_seq = LEAST(?::int, c.last_seq)
+           FROM chats c
+          WHERE c.id = cm.chat_id AND cm.chat_id = ? AND cm.user_id = ? AND cm.last_read_seq < LEAST(?::int, c.last_seq)
+          RETURNING cm.last_read_seq`,
+        [seq, chatId, caller.userId, seq],
+      );
+      const chat = (await loadChatViews(em, caller.userId, [chatId])).get(chatId);
+      if (!chat) throw notFound('no such chat');
+      if (moved[0]) {
+        await bus.publish({
+          type: 'live',
+          event: { kind: 'read', chatId, userId: caller.userId, lastReadSeq: moved[0].last_read_seq },
+        });
+      }
+      return chat;
+    },
+
+    async requireMember(caller: Caller, chatId: string): Promise<void> {
+      if (!isUuid(chatId) || !(await isMember(orm.em.fork(), chatId, caller.userId))) throw notFound('no such chat');
+    },
+  };
+}
+
+export type Messages = ReturnType<typeof createMessages>;
