@@ -9,17 +9,23 @@ export const launcherEnvSchema = z.object({
     .port(54329)
     .refine((port) => port !== 5432, 'must not be 5432, which a system PostgreSQL may hold'),
   AUTH_DATABASE_URL: env.postgresUrl(),
+  CHAT_DATABASE_URL: env.postgresUrl(),
   JWT_SECRET: env.jwtSecret().optional(),
   GATEWAY_PORT: env.port(8080),
   AUTH_GRPC_LISTEN: env.listen('127.0.0.1:50051'),
   AUTH_GRPC_ADDR: z.string().optional(),
+  CHAT_GRPC_LISTEN: env.listen('127.0.0.1:50052'),
+  CHAT_GRPC_ADDR: z.string().optional(),
   METRICS_PORT: env.port(0),
 });
 
 export type LauncherEnv = z.output<typeof launcherEnvSchema>;
 
 /** The service databases; all URLs are set or none (embedded mode). */
-export const SERVICE_DATABASES = [{ service: 'auth', urlVariable: 'AUTH_DATABASE_URL', database: 'auth' }] as const;
+export const SERVICE_DATABASES = [
+  { service: 'auth', urlVariable: 'AUTH_DATABASE_URL', database: 'auth' },
+  { service: 'chat', urlVariable: 'CHAT_DATABASE_URL', database: 'chat' },
+] as const;
 
 export function loadLauncherEnv(source?: NodeJS.ProcessEnv): LauncherEnv {
   const parsed = loadEnv(launcherEnvSchema, source);

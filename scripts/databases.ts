@@ -7,6 +7,8 @@ import { migrateDatabase } from '../lib/db.js';
 import type { Logger } from '../lib/logger.js';
 import { authEntities } from '../services/auth/src/entities.js';
 import { authMigrations } from '../migrations/auth/index.js';
+import { chatEntities } from '../services/chat/src/entities.js';
+import { chatMigrations } from '../migrations/chat/index.js';
 import { SERVICE_DATABASES, type LauncherEnv } from './config.js';
 
 export interface Databases {
@@ -104,6 +106,12 @@ export async function jwtSecretFor(config: LauncherEnv, databases: Databases): P
 
 /** Creates (when missing) and migrates every service database. */
 export async function migrateAll(urls: Databases['urls'], logger: Logger): Promise<void> {
-  const applied = await migrateDatabase({ url: urls.auth, entities: authEntities, migrations: authMigrations });
-  logger.info({ database: 'auth', applied }, 'migrations applied');
+  const schemas = {
+    auth: { entities: authEntities, migrations: authMigrations },
+    chat: { entities: chatEntities, migrations: chatMigrations },
+  };
+  for (const [service, schema] of Object.entries(schemas) as [keyof typeof schemas, (typeof schemas)['auth']][]) {
+    const applied = await migrateDatabase({ url: urls[service], ...schema });
+    logger.info({ database: service, applied }, 'migrations applied');
+  }
 }

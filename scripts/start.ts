@@ -100,9 +100,18 @@ try {
     AUTH_GRPC_LISTEN: config.AUTH_GRPC_LISTEN,
     METRICS_PORT: metricsPort(1),
   });
+  const chatAddr = config.CHAT_GRPC_ADDR ?? dialable(config.CHAT_GRPC_LISTEN);
+  spawnChild('chat-service', 'services/chat/src/index.ts', {
+    ...common,
+    CHAT_DATABASE_URL: databases.urls.chat,
+    CHAT_GRPC_LISTEN: config.CHAT_GRPC_LISTEN,
+    AUTH_GRPC_ADDR: authAddr,
+    METRICS_PORT: metricsPort(2),
+  });
   spawnChild('gateway', 'gateway/src/index.ts', {
     ...common,
     AUTH_GRPC_ADDR: authAddr,
+    CHAT_GRPC_ADDR: chatAddr,
     GATEWAY_PORT: String(config.GATEWAY_PORT),
     METRICS_PORT: metricsPort(0),
   });

@@ -5,6 +5,7 @@ import { parseDuration } from '../lib/env.js';
 import { authEnvSchema, loadAuthConfig } from '../services/auth/src/config.js';
 import { gatewayEnvSchema, loadGatewayConfig } from '../gateway/src/config.js';
 import { launcherEnvSchema } from '../scripts/config.js';
+import { chatEnvSchema } from '../services/chat/src/config.js';
 
 const exampleKeys = () =>
   readFileSync(new URL('../.env.example', import.meta.url), 'utf8')
@@ -15,7 +16,9 @@ const exampleKeys = () =>
 describe('.env.example', () => {
   it('lists exactly the variables the processes read', () => {
     const read = new Set(
-      [authEnvSchema, gatewayEnvSchema, launcherEnvSchema].flatMap((schema) => Object.keys(schema.shape)),
+      [authEnvSchema, chatEnvSchema, gatewayEnvSchema, launcherEnvSchema].flatMap((schema) =>
+        Object.keys(schema.shape),
+      ),
     );
     expect(new Set(exampleKeys())).toEqual(read);
   });
@@ -28,7 +31,7 @@ describe('.env.example', () => {
         .map((line) => line.split(/=(.*)/s).slice(0, 2) as [string, string]),
     );
     type Field = { safeParse(value: unknown): { success: boolean; data?: unknown } };
-    const fields = [authEnvSchema, gatewayEnvSchema, launcherEnvSchema].flatMap((schema) =>
+    const fields = [authEnvSchema, chatEnvSchema, gatewayEnvSchema, launcherEnvSchema].flatMap((schema) =>
       Object.entries(schema.shape as Record<string, Field>),
     );
     for (const key of Object.keys(example)) {
@@ -83,12 +86,26 @@ describe('configuration', () => {
         encoding: 'utf8',
         timeout: 20_000,
       });
-    const noSecret = launch({ AUTH_DATABASE_URL: 'postgres://x@127.0.0.1:1/auth' });
+    const noSecret = launch({
+      AUTH_DATABASE_URL: 'postgres://x@127.0.0.1:1/auth',
+      CHAT_DATABASE_URL: 'postgres://x@127.0.0.1:1/chat',
+    });
     expect(noSecret.status).toBe(1);
     expect(noSecret.stderr).toContain('JWT_SECRET: is required when database URLs are set');
     const badPort = launch({ EMBEDDED_PG_PORT: '5432' });
     expect(badPort.status).toBe(1);
     expect(badPort.stderr).toContain('EMBEDDED_PG_PORT: must not be 5432');
+  });
+
+  it('npm start refuses a mix of database URLs and embedded mode', () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+      cwd: new URL('..', import.meta.url).pathname,
+      env: { PATH: process.env.PATH, AUTH_DATABASE_URL: 'postgres://x@127.0.0.1:1/auth' },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('CHAT_DATABASE_URL: set every database URL or none');
   });
 
   it('stops a process with a message naming the variable', () => {

@@ -1,18 +1,31 @@
+import type { ClientReadableStream } from '@grpc/grpc-js';
 import { createServiceClient, type ServiceClient } from '../../lib/grpc/client.js';
 import { AuthServiceClient } from '../../proto/gen/auth/v1/auth.js';
+import { ChatServiceClient } from '../../proto/gen/chat/v1/chat.js';
 import type { GatewayConfig } from './config.js';
 
 /** The gateway's gRPC clients, one per upstream service, shared by every request. */
 export interface Upstreams {
   auth: ServiceClient<AuthServiceClient>;
+  chat: ServiceClient<ChatServiceClient>;
+  /** Subscribe calls open on behalf of WebSocket clients. */
+  openStreams: Set<ClientReadableStream<unknown>>;
   close(): void;
 }
 
 export function createUpstreams(config: GatewayConfig): Upstreams {
   const options = { deadlineMs: config.grpcDeadlineMs };
   const auth = createServiceClient(AuthServiceClient, config.upstreams.auth, options);
+  const chat = createServiceClient(ChatServiceClient, config.upstreams.chat, options);
+  const openStreams = new Set<ClientReadableStream<unknown>>();
   return {
     auth,
-    close: () => auth.close(),
+    chat,
+    openStreams,
+    close: () => {
+      for (const stream of openStreams) stream.cancel();
+      auth.close();
+      chat.close();
+    },
   };
 }

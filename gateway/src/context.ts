@@ -3,8 +3,9 @@ import type { Logger } from '../../lib/logger.js';
 import { callMetadata } from '../../lib/grpc/metadata.js';
 import type { CallOptions, PromiseClient } from '../../lib/grpc/client.js';
 import type { AuthServiceClient, ValidateSessionResponse } from '../../proto/gen/auth/v1/auth.js';
+import type { ChatServiceClient } from '../../proto/gen/chat/v1/chat.js';
 import type { Upstreams } from './clients.js';
-import type { UserModel } from './mappers.js';
+import type { ChatModel, UserModel } from './mappers.js';
 
 /** Per-operation state: who is calling, how to reach the services, and this operation's loaders. */
 export interface GatewayContext {
@@ -12,11 +13,15 @@ export interface GatewayContext {
   logger: Logger;
   userAgent: string;
   auth: PromiseClient<AuthServiceClient>;
+  chat: PromiseClient<ChatServiceClient>;
+  upstreams: Upstreams;
   /** Options for a gRPC call made on behalf of this operation's caller. */
   call: CallOptions;
   /** The caller's session, checked once per operation by auth-service. */
   viewer(): Promise<ValidateSessionResponse>;
-  loaders: { users: DataLoader<string, UserModel | null> };
+  loaders: { users: DataLoader<string, UserModel | null>; chats: DataLoader<string, ChatModel | null> };
+  /** Forgets what the loaders cached: a subscription calls it before each event. */
+  resetLoaders(): void;
 }
 
 export function createContext(options: {
@@ -30,7 +35,18 @@ export function createContext(options: {
     metadata: callMetadata({ authorization: options.authorization, requestId: options.requestId }),
   };
   const auth = options.upstreams.auth.unary;
+  const chat = options.upstreams.chat.unary;
   let viewer: Promise<ValidateSessionResponse> | undefined;
+  const loaders = {
+    users: new DataLoader<string, UserModel | null>(async (ids) => {
+      const { results } = await auth.getUsers({ ids: [...ids] }, call);
+      return ids.map((_id, index) => results[index]?.user ?? null);
+    }),
+    chats: new DataLoader<string, ChatModel | null>(async (ids) => {
+      const { results } = await chat.getChats({ ids: [...ids] }, call);
+      return ids.map((_id, index) => results[index]?.chat ?? null);
+    }),
+  };
   return {
     requestId: options.requestId,
     logger: options.logger.child({ requestId: options.requestId }),
@@ -38,11 +54,12 @@ export function createContext(options: {
     auth,
     call,
     viewer: () => (viewer ??= auth.validateSession({ allowExpired: false }, call)),
-    loaders: {
-      users: new DataLoader(async (ids) => {
-        const { results } = await auth.getUsers({ ids: [...ids] }, call);
-        return ids.map((_id, index) => results[index]?.user ?? null);
-      }),
+    chat,
+    upstreams: options.upstreams,
+    loaders,
+    resetLoaders: () => {
+      loaders.users.clearAll();
+      loaders.chats.clearAll();
     },
   };
 }

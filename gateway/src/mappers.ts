@@ -1,4 +1,11 @@
 import type { AuthTokens, Session, User } from '../../proto/gen/auth/v1/auth.js';
+import type {
+  Chat as ChatProto,
+  ChatMember as ChatMemberProto,
+  Message as MessageProto,
+  ListChatsResponse,
+  ListMessagesResponse,
+} from '../../proto/gen/chat/v1/chat.js';
 
 /** The gRPC messages that back GraphQL object types (codegen `mappers`). */
 export type UserModel = User;
@@ -13,3 +20,33 @@ export function required<T>(value: T | undefined, what: string): T {
   if (value === undefined) throw new Error(`upstream response is missing ${what}`);
   return value;
 }
+
+export type ChatModel = ChatProto;
+export type MessageModel = MessageProto;
+export type ChatMemberModel = ChatMemberProto;
+export type ChatConnectionModel = ListChatsResponse;
+export type MessageConnectionModel = ListMessagesResponse;
+export interface MessageEventModel {
+  __typename: 'MessageCreated' | 'MessageEdited' | 'MessageDeleted';
+  chatId: string;
+  seq: number;
+  message: MessageProto;
+}
+export interface ChatEventModel {
+  __typename: 'ChatUpdated' | 'RemovedFromChat';
+  chatId: string;
+  seq: number;
+}
+export interface ReadReceiptModel {
+  __typename: 'ReadReceipt';
+  chatId: string;
+  userId: string;
+  lastReadSeq: number;
+}
+export interface TypingModel {
+  __typename: 'TypingIndicator';
+  chatId: string;
+  userId: string;
+  typing: boolean;
+}
+export type ChatEventPayload = MessageEventModel | ChatEventModel | ReadReceiptModel | TypingModel;

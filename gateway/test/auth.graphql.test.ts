@@ -261,12 +261,13 @@ describe('tokens and sessions', () => {
 });
 
 describe('HTTP surface', () => {
-  it('serves /healthz, and /readyz while auth-service answers its health check', async () => {
+  it('serves /healthz, and /readyz only when every upstream answers its health check', async () => {
     const base = `http://127.0.0.1:${gateway.port}`;
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    // This gateway has no chat-service to talk to.
     const ready = await fetch(`${base}/readyz`);
-    expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', services: { auth: true } });
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toEqual({ status: 'unavailable', services: { auth: true, chat: false } });
   });
 
   it('echoes a given x-request-id and makes one up otherwise', async () => {

@@ -3,10 +3,15 @@ import { createGatewayApp, type GatewayApp } from '../../gateway/src/app.js';
 import { loadGatewayConfig } from '../../gateway/src/config.js';
 
 /** A real gateway on a free port, dialing the given auth-service ports. */
-export async function startGateway(authPorts: number[], env: Record<string, string> = {}): Promise<GatewayApp> {
+export async function startGateway(
+  authPorts: number[],
+  env: Record<string, string> = {},
+  chatPorts: number[] = [1],
+): Promise<GatewayApp> {
   const config = loadGatewayConfig({
     GATEWAY_PORT: '0',
     AUTH_GRPC_ADDR: authPorts.map((port) => `127.0.0.1:${port}`).join(','),
+    CHAT_GRPC_ADDR: chatPorts.map((port) => `127.0.0.1:${port}`).join(','),
     ...env,
   });
   return createGatewayApp(config, createLogger('gateway', process.env.LOG_LEVEL ?? 'silent'));

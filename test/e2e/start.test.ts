@@ -50,12 +50,20 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'messenger-e2e-'));
   await chmod(dir, 0o755); // the embedded PostgreSQL runs as `postgres` when tests run as root
   gatewayPort = await freePort();
-  const { TEST_DATABASE_URL: _t, AUTH_DATABASE_URL: _a, JWT_SECRET: _j, REDIS_URL: _r, ...rest } = process.env;
+  const {
+    TEST_DATABASE_URL: _t,
+    AUTH_DATABASE_URL: _a,
+    CHAT_DATABASE_URL: _c,
+    JWT_SECRET: _j,
+    REDIS_URL: _r,
+    ...rest
+  } = process.env;
   env = {
     ...rest,
     DATA_DIR: join(dir, 'data'),
     GATEWAY_PORT: String(gatewayPort),
     AUTH_GRPC_LISTEN: `127.0.0.1:${await freePort()}`,
+    CHAT_GRPC_LISTEN: `127.0.0.1:${await freePort()}`,
     EMBEDDED_PG_PORT: String(await freePort()),
     LOG_LEVEL: 'warn',
   };

@@ -1,0 +1,95 @@
+import { GraphQLError } from 'graphql';
+import { ChatKind, ChatRole as ChatRoleProto } from '../../../proto/gen/chat/v1/chat.js';
+import { chatCursor, chatCursorFrom } from '../cursors.js';
+import { ErrorCode } from '../errors.js';
+import type { ChatRole, Resolvers } from '../generated/resolvers.js';
+import { required } from '../mappers.js';
+import { historyPage } from './messages.js';
+
+const ROLE_NAME: Record<ChatRoleProto, ChatRole | undefined> = {
+  [ChatRoleProto.CHAT_ROLE_OWNER]: 'OWNER',
+  [ChatRoleProto.CHAT_ROLE_ADMIN]: 'ADMIN',
+  [ChatRoleProto.CHAT_ROLE_MEMBER]: 'MEMBER',
+  [ChatRoleProto.CHAT_ROLE_UNSPECIFIED]: undefined,
+  [ChatRoleProto.UNRECOGNIZED]: undefined,
+};
+const ROLE_PROTO: Record<ChatRole, ChatRoleProto> = {
+  OWNER: ChatRoleProto.CHAT_ROLE_OWNER,
+  ADMIN: ChatRoleProto.CHAT_ROLE_ADMIN,
+  MEMBER: ChatRoleProto.CHAT_ROLE_MEMBER,
+};
+
+/** Chats, members and membership changes. */
+export const chatResolvers: Resolvers = {
+  Query: {
+    chats: async (_root, { first, after }, ctx) =>
+      ctx.chat.listChats(
+        { first: first ?? 20, ...(after != null ? { after: chatCursorFrom(after, 'after') } : {}) },
+        ctx.call,
+      ),
+    chat: async (_root, { id }, ctx) => {
+      const chat = await ctx.loaders.chats.load(id);
+      if (!chat) throw new GraphQLError('no such chat', { extensions: { code: ErrorCode.NotFound } });
+      return chat;
+    },
+  },
+  Mutation: {
+    createDirectChat: async (_root, { userId }, ctx) =>
+      required((await ctx.chat.getOrCreateDirectChat({ userId }, ctx.call)).chat, 'chat'),
+    createGroupChat: async (_root, { input }, ctx) =>
+      required(
+        (await ctx.chat.createGroupChat({ title: input.title, memberIds: input.memberIds }, ctx.call)).chat,
+        'chat',
+      ),
+    addChatMembers: async (_root, { chatId, userIds }, ctx) =>
+      required((await ctx.chat.addMembers({ chatId, userIds }, ctx.call)).chat, 'chat'),
+    removeChatMember: async (_root, { chatId, userId }, ctx) =>
+      required((await ctx.chat.removeMember({ chatId, userId }, ctx.call)).chat, 'chat'),
+    setChatMemberRole: async (_root, { chatId, userId, role }, ctx) =>
+      required((await ctx.chat.setMemberRole({ chatId, userId, role: ROLE_PROTO[role] }, ctx.call)).chat, 'chat'),
+    leaveChat: async (_root, { chatId }, ctx) => {
+      await ctx.chat.leaveChat({ chatId }, ctx.call);
+      return true;
+    },
+    markRead: async (_root, { chatId, seq }, ctx) =>
+      required((await ctx.chat.markRead({ chatId, seq }, ctx.call)).chat, 'chat'),
+    setTyping: async (_root, { chatId, typing }, ctx) => {
+      await ctx.chat.setTyping({ chatId, typing }, ctx.call);
+      return true;
+    },
+  },
+  ChatConnection: {
+    edges: (connection) =>
+      connection.edges.map((edge) => ({ cursor: chatCursor(edge.cursor), node: required(edge.chat, 'chat') })),
+    pageInfo: (connection) => {
+      const first = connection.edges[0];
+      const last = connection.edges.at(-1);
+      return {
+        hasNextPage: connection.pageInfo?.hasNextPage ?? false,
+        hasPreviousPage: connection.pageInfo?.hasPreviousPage ?? false,
+        startCursor: first ? chatCursor(first.cursor) : null,
+        endCursor: last ? chatCursor(last.cursor) : null,
+      };
+    },
+  },
+  Chat: {
+    kind: (chat) => (chat.kind === ChatKind.CHAT_KIND_DIRECT ? 'DIRECT' : 'GROUP'),
+    title: (chat) => chat.title ?? null,
+    lastMessage: (chat) => chat.lastMessage ?? null,
+    createdAt: (chat) => required(chat.createdAt, 'createdAt'),
+    updatedAt: (chat) => required(chat.updatedAt, 'updatedAt'),
+    members: async (chat, { first, after }, ctx) =>
+      (
+        await ctx.chat.listMembers(
+          { chatId: chat.id, first: first ?? 100, ...(after != null ? { after } : {}) },
+          ctx.call,
+        )
+      ).members,
+    messages: (chat, args, ctx) => historyPage(ctx, chat.id, args),
+  },
+  ChatMember: {
+    user: async (member, _args, ctx) => required((await ctx.loaders.users.load(member.userId)) ?? undefined, 'member'),
+    role: (member) => required(ROLE_NAME[member.role], 'role'),
+    joinedAt: (member) => required(member.joinedAt, 'joinedAt'),
+  },
+};

@@ -1,0 +1,86 @@
+import { afterAll, beforeAll } from 'vitest';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import { useChatService } from './chat.js';
+import { graphqlClient, startGateway } from './gateway.js';
+import type { GatewayApp } from '../../gateway/src/app.js';
+
+/**
+ * auth-service, chat-service and a gateway, for tests through GraphQL. `user()` registers over
+ * GraphQL and returns the access token; `ws(token)` opens a graphql-ws client (disposed of in
+ * `afterAll`).
+ */
+export function useStack(label: string, options: Parameters<typeof useChatService>[1] = {}) {
+  const chatService = useChatService(label, options);
+  const clients: Client[] = [];
+  const fixture = {
+    chatService,
+    gateway: undefined as unknown as GatewayApp,
+    get gql() {
+      return graphqlClient(fixture.gateway.port).request;
+    },
+    async user(tag = 'u') {
+      const account = await chatService.user(tag);
+      return account;
+    },
+    ws(token: string): Client {
+      const client = createClient({
+        url: `ws://127.0.0.1:${fixture.gateway.port}/graphql`,
+        webSocketImpl: WebSocket,
+        retryAttempts: 0,
+        connectionParams: { authorization: `Bearer ${token}` },
+      });
+      clients.push(client);
+      return client;
+    },
+  };
+  beforeAll(async () => {
+    fixture.gateway = await startGateway([chatService.authService.app.port], {}, [chatService.app.port]);
+  });
+  afterAll(async () => {
+    for (const client of clients) await client.dispose();
+    await fixture.gateway?.stop();
+  });
+  return fixture;
+}
+
+/** Collects the events of one subscription; `next(n)` waits until n have arrived. */
+export function collect<T>(client: Client, query: string, variables: Record<string, unknown> = {}) {
+  const events: T[] = [];
+  const waiters: { count: number; resolve: () => void }[] = [];
+  let failure: unknown;
+  const dispose = client.subscribe<T>(
+    { query, variables },
+    {
+      next: (result) => {
+        if (result.errors) failure = result.errors;
+        if (result.data) events.push(result.data);
+        for (const waiter of [...waiters]) {
+          if (events.length >= waiter.count) {
+            waiters.splice(waiters.indexOf(waiter), 1);
+            waiter.resolve();
+          }
+        }
+      },
+      error: (error) => (failure = error),
+      complete: () => {},
+    },
+  );
+  return {
+    events,
+    dispose,
+    /** Resolves once `count` events have arrived (rejects after `timeoutMs`). */
+    async until(count: number, timeoutMs = 10_000): Promise<T[]> {
+      if (events.length < count) {
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(
+            () => reject(new Error(`got ${events.length} of ${count} events: ${JSON.stringify(failure ?? events)}`)),
+            timeoutMs,
+          );
+          waiters.push({ count, resolve: () => (clearTimeout(timer), resolve()) });
+        });
+      }
+      return events;
+    },
+  };
+}
