@@ -50,11 +50,17 @@ const requestIdOf = (req: IncomingMessage): string => {
   return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
 };
 
+export interface GatewayOptions {
+  /** Interval of WebSocket pings, which keep idle proxies from dropping the socket. @default 12000 */
+  wsKeepAliveMs?: number;
+}
+
 /** Builds and starts the gateway: GraphQL over HTTP and WebSocket, GraphiQL, health and metrics. */
 export async function createGatewayApp(
   config: GatewayConfig,
   logger: Logger,
   upstreams = createUpstreams(config),
+  { wsKeepAliveMs = 12_000 }: GatewayOptions = {},
 ): Promise<GatewayApp> {
   const metrics = createMetrics('gateway');
   const health = createHealthChecker();
@@ -169,8 +175,7 @@ export async function createGatewayApp(
       subscribe: (args) => (args.rootValue as Pick<Enveloped, 'subscribe'>).subscribe(args),
     },
     wsServer,
-    // Keep-alive pings so idle proxies and NATs keep the socket open.
-    12_000,
+    wsKeepAliveMs,
   );
 
   await new Promise<void>((resolve, reject) => {

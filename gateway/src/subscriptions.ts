@@ -124,7 +124,8 @@ export function chatEventStream(
         ctx.resetLoaders();
         return Promise.resolve({ value, done: false });
       }
-      if (finished) return failure ? Promise.reject(asError(failure)) : Promise.resolve({ value: undefined, done: true });
+      if (finished)
+        return failure ? Promise.reject(asError(failure)) : Promise.resolve({ value: undefined, done: true });
       return new Promise((resolve, reject) => (waiting = { resolve, reject }));
     },
     return: close,

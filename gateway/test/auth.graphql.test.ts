@@ -342,6 +342,21 @@ describe('WebSocket', () => {
     expect(await connect(`Bearer ${a.accessToken}`)).toEqual({ code: 4403 });
   });
 
+  it('pings an idle socket to keep it alive', async () => {
+    const pinging = await startGateway([auth.port], {}, [1], { wsKeepAliveMs: 100 });
+    disposers.push(() => pinging.stop());
+    const a = await register();
+    const socket = new WebSocket(`ws://127.0.0.1:${pinging.port}/graphql`, 'graphql-transport-ws');
+    disposers.push(() => socket.close());
+    await new Promise((resolve) => socket.once('open', resolve));
+    socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${a.accessToken}` } }));
+    const pings = await new Promise<number>((resolve) => {
+      let count = 0;
+      socket.on('ping', () => ++count === 3 && resolve(count));
+    });
+    expect(pings).toBe(3);
+  });
+
   it('accepts a valid token and runs operations over the socket', async () => {
     const a = await register();
     expect(await connect(`Bearer ${a.accessToken}`)).toBe('connected');

@@ -1,5 +1,5 @@
 import { createLogger } from '../logger.js';
-import { createGatewayApp, type GatewayApp } from '../../gateway/src/app.js';
+import { createGatewayApp, type GatewayApp, type GatewayOptions } from '../../gateway/src/app.js';
 import { loadGatewayConfig } from '../../gateway/src/config.js';
 
 /** A real gateway on a free port, dialing the given auth-service ports. */
@@ -7,6 +7,7 @@ export async function startGateway(
   authPorts: number[],
   env: Record<string, string> = {},
   chatPorts: number[] = [1],
+  options: GatewayOptions = {},
 ): Promise<GatewayApp> {
   const config = loadGatewayConfig({
     GATEWAY_PORT: '0',
@@ -14,7 +15,7 @@ export async function startGateway(
     CHAT_GRPC_ADDR: chatPorts.map((port) => `127.0.0.1:${port}`).join(','),
     ...env,
   });
-  return createGatewayApp(config, createLogger('gateway', process.env.LOG_LEVEL ?? 'silent'));
+  return createGatewayApp(config, createLogger('gateway', process.env.LOG_LEVEL ?? 'silent'), undefined, options);
 }
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
