@@ -10,6 +10,18 @@ import { chatEntities } from '../../services/chat/src/entities.js';
 import { chatMigrations } from '../../migrations/chat/index.js';
 import type { StreamLimits } from '../../services/chat/src/streams.js';
 
+/** A chat-service process of its own (e.g. a second instance on the same database). */
+export function startChat(
+  config: ReturnType<typeof loadChatConfig>,
+  options: { streamLimits?: Partial<StreamLimits>; typingTtlMs?: number } = {},
+): Promise<ChatApp> {
+  const { streamLimits, typingTtlMs } = options;
+  return createChatApp(config, createLogger('chat-service', process.env.LOG_LEVEL ?? 'silent'), {
+    ...(streamLimits ? { streamLimits } : {}),
+    ...(typingTtlMs !== undefined ? { typingTtlMs } : {}),
+  });
+}
+
 export function chatClient(...ports: number[]): ServiceClient<ChatServiceClient> {
   return createServiceClient(
     ChatServiceClient,
@@ -24,7 +36,7 @@ export function chatClient(...ports: number[]): ServiceClient<ChatServiceClient>
  */
 export function useChatService(
   label: string,
-  options: { streamLimits?: Partial<StreamLimits>; typingTtlMs?: number } = {},
+  options: { streamLimits?: Partial<StreamLimits>; typingTtlMs?: number; env?: Record<string, string> } = {},
 ) {
   const authService = useAuthService(`${label}_auth`);
   const fixture = {
@@ -49,8 +61,9 @@ export function useChatService(
       CHAT_DATABASE_URL: fixture.db.url,
       JWT_SECRET: authService.secret,
       AUTH_GRPC_ADDR: `127.0.0.1:${authService.app.port}`,
+      ...options.env,
     });
-    fixture.app = await createChatApp(config, createLogger('chat-service', process.env.LOG_LEVEL ?? 'silent'), options);
+    fixture.app = await startChat(config, options);
     fixture.client = chatClient(fixture.app.port);
   });
   afterAll(async () => {

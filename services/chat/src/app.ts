@@ -12,6 +12,8 @@ import { chatMigrations } from '../../../migrations/chat/index.js';
 import { AuthServiceClient } from '../../../proto/gen/auth/v1/auth.js';
 import { ChatServiceService } from '../../../proto/gen/chat/v1/chat.js';
 import { memoryChatBus } from './bus.js';
+import { redisChatBus } from './redis-bus.js';
+import { createRedis, type Redis } from '../../../lib/redis.js';
 import { createChats, type UserDirectory } from './chats.js';
 import type { ChatConfig } from './config.js';
 import { chatEntities } from './entities.js';
@@ -55,7 +57,14 @@ export async function createChatApp(
       throw unavailable('cannot look users up now; try again');
     }
   };
-  const bus = memoryChatBus();
+  const redisConnections: Redis[] = [];
+  let bus = memoryChatBus();
+  if (config.redis) {
+    const publisher = createRedis(config.redis.url, logger, 'chat');
+    const subscriber = createRedis(config.redis.url, logger, 'chat-events');
+    redisConnections.push(publisher, subscriber);
+    bus = redisChatBus(publisher, subscriber, config.redis.prefix, logger);
+  }
   const hub = createStreamHub({ orm, bus, logger, ...(options.streamLimits ? { limits: options.streamLimits } : {}) });
   const stopRevocations = verifier.onRevoked((sessionId) => hub.revokeSession(sessionId));
   const typing = createTyping(bus, options.typingTtlMs);
@@ -70,7 +79,7 @@ export async function createChatApp(
   );
   const port = await server.listen(config.listen);
   const metricsPort = await metrics.listen(config.metrics.port, config.metrics.host);
-  logger.info({ listen: config.listen, port, metricsPort }, 'chat-service ready');
+  logger.info({ listen: config.listen, port, metricsPort, redis: Boolean(config.redis) }, 'chat-service ready');
 
   return {
     port,
@@ -87,6 +96,7 @@ export async function createChatApp(
       verifier.stop();
       auth.close();
       await bus.close();
+      await Promise.all(redisConnections.map((redis) => redis.quit().catch(() => redis.disconnect())));
       await orm.close();
     },
   };

@@ -18,7 +18,8 @@ export interface BusListener {
 
 /**
  * Carries committed events from the instance that made them to every instance's subscriber
- * streams. Publish after commit only.
+ * streams. Publish after commit only; `publish` never rejects (a lost event is recovered from
+ * the log by the streams).
  */
 export interface ChatBus {
   publish(event: BusEvent): Promise<void>;

@@ -8,6 +8,8 @@ export const chatEnvSchema = z.object({
   CHAT_DATABASE_URL: env.postgresUrl().pipe(z.string({ error: 'is required' })),
   AUTH_GRPC_ADDR: env.addressList('127.0.0.1:50051'),
   GRPC_DEADLINE: env.duration('5s'),
+  REDIS_URL: env.redisUrl(),
+  REDIS_PREFIX: z.string().default('messenger:'),
   JWT_SECRET: env.jwtSecret(),
   METRICS_PORT: env.port(0),
   METRICS_HOST: z.string().default('127.0.0.1'),
@@ -23,6 +25,7 @@ function chatConfigFrom(e: z.output<typeof chatEnvSchema>) {
     databaseUrl: e.CHAT_DATABASE_URL,
     authAddresses: e.AUTH_GRPC_ADDR,
     grpcDeadlineMs: e.GRPC_DEADLINE,
+    redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : undefined,
     jwtSecret: e.JWT_SECRET,
     metrics: { port: e.METRICS_PORT, host: e.METRICS_HOST },
   });

@@ -55,7 +55,11 @@ export interface LockedChat {
 /** The largest seq a chat's log can reach: the GraphQL contract's `Int`. */
 const MAX_SEQ = 2_147_483_647;
 
-/** Locks the chat for this transaction; NOT_FOUND unless `userId` is a member (with their role). */
+/**
+ * Locks the chat for this transaction; NOT_FOUND unless `userId` is a member (with their role).
+ * NO KEY UPDATE: writers of one chat exclude each other, while inserts that only reference the
+ * chat (their foreign-key check takes KEY SHARE) are not blocked.
+ */
 export async function lockChat(
   tx: EntityManager,
   chatId: string,
@@ -66,7 +70,7 @@ export async function lockChat(
   >(
     `SELECT c.id, c.kind, c.last_seq, c.member_count,
             (SELECT role FROM chat_members WHERE chat_id = c.id AND user_id = ?) AS role
-       FROM chats c WHERE c.id = ? FOR UPDATE OF c`,
+       FROM chats c WHERE c.id = ? FOR NO KEY UPDATE OF c`,
     [userId, chatId],
   );
   const row = rows[0];
