@@ -132,12 +132,18 @@ class Stream {
     }
   }
 
-  /** Delivers the chat's logged events after the last delivered seq (up to `untilSeq`) from PostgreSQL. */
+  /**
+   * Delivers the chat's logged events after the last delivered seq (up to `untilSeq`) from
+   * PostgreSQL. A removal of this user inside the range ends what they see of the chat, unless a
+   * later event in the range adds them back.
+   */
   async replay(em: EntityManager, chatId: string, untilSeq?: number): Promise<void> {
+    const start = this.chats.get(chatId);
+    if (start === undefined) return;
+    let from: number = start;
     for (;;) {
-      const from = this.chats.get(chatId);
-      if (from === undefined || this.closed) return;
-      const rows = await em.execute<ReplayRow[]>(
+      if (this.closed) return;
+      const rows: ReplayRow[] = await em.execute<ReplayRow[]>(
         `SELECT e.seq AS event_seq, e.kind AS event_kind, e.data AS event_data, (m.id IS NOT NULL) AS has_message,
                 ${MESSAGE_COLUMNS},
                 (SELECT to_jsonb(r) FROM messages r WHERE r.id = m.reply_to_id) AS reply_row
@@ -147,26 +153,41 @@ class Stream {
         [chatId, from, untilSeq ?? null, untilSeq ?? null, REPLAY_PAGE],
       );
       for (const row of rows) {
-        this.deliver({
+        from = row.event_seq;
+        const event: LoggedEvent = {
           chatId,
           seq: row.event_seq,
           kind: row.event_kind,
           data: row.event_data,
           message: row.has_message ? row : undefined,
           replyTo: row.reply_row ?? undefined,
-        });
+        };
+        if (!this.chats.has(chatId)) {
+          if (!this.addsMe(event)) continue;
+          this.follow(chatId, event.seq - 1);
+        }
+        const last = this.chats.get(chatId)!;
+        if (event.seq > last) this.deliver(event);
       }
       if (rows.length < REPLAY_PAGE) return;
     }
   }
 
+  private addsMe(event: LoggedEvent): boolean {
+    return event.kind === 'members_added' && (event.data.userIds?.includes(this.userId) ?? false);
+  }
+
   /** A committed event from the bus: delivered once, after any gap before it is read from the log. */
   async onLogged(em: EntityManager, event: LoggedEvent): Promise<void> {
-    let last = this.chats.get(event.chatId);
+    const last = this.chats.get(event.chatId);
     if (last === undefined) {
-      if (event.kind !== 'members_added' || !event.data.userIds?.includes(this.userId)) return;
-      this.follow(event.chatId, event.seq - 1); // just added: the chat starts at this event
-      last = event.seq - 1;
+      if (!this.addsMe(event)) return;
+      // Just added: the chat starts at this event. Events of the chat that were published before
+      // this stream was indexed for it did not reach it: read them from the log.
+      this.follow(event.chatId, event.seq - 1);
+      this.deliver(event);
+      await this.replay(em, event.chatId);
+      return;
     }
     if (event.seq <= last) return;
     if (event.seq > last + 1) await this.replay(em, event.chatId, event.seq - 1);
@@ -226,7 +247,7 @@ class Stream {
         this.write({ ...base, kind: { $case: 'chatUpdated', chatUpdated: {} } });
         break;
     }
-    this.chats.set(event.chatId, event.seq);
+    if (this.chats.has(event.chatId)) this.chats.set(event.chatId, event.seq);
   }
 }
 

@@ -1,0 +1,68 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { useChatService } from '../../../lib/testing/chat.js';
+import { group, range, send, users } from './helpers.js';
+import { closeAll, loggedOf, openStream, type EventStream } from './stream-helpers.js';
+
+// A subscriber that stops reading must not make the service buffer without bound: its stream is
+// ended with RESOURCE_EXHAUSTED once 50 responses wait, and it resumes from its cursor.
+
+const svc = useChatService('chat_slow', { streamLimits: { maxBacklog: 50 } });
+const open = new Set<EventStream>();
+afterEach(async () => {
+  await closeAll(open);
+  open.clear();
+});
+
+describe('slow consumers', () => {
+  it('ends a stream that does not read with RESOURCE_EXHAUSTED; resuming delivers everything once', async () => {
+    const [me, other] = await users(svc, 2);
+    const chat = await group(svc, other!, [me!]);
+    const slow = openStream(svc.client, me!.md);
+    const fast = openStream(svc.client, other!.md);
+    open.add(slow).add(fast);
+    await Promise.all([slow.snapshot(), fast.snapshot()]);
+    slow.call.pause();
+
+    // Bodies of 2 KiB so that HTTP/2 flow control fills and responses wait in the service.
+    const body = (i: number) => `${i} ${'x'.repeat(2_048)}`;
+    let sentWhenCut: number | undefined;
+    for (let i = 0; i < 500; i += 20) {
+      await Promise.all(range(20).map((n) => send(svc, other!, chat.id, body(i + n))));
+      if (sentWhenCut === undefined && svc.app.streams() < 2) sentWhenCut = i + 20;
+    }
+    // The service gave up on the stream long before the 500th message: it buffered only a bounded backlog.
+    expect(sentWhenCut).toBeDefined();
+    expect(sentWhenCut).toBeLessThan(250);
+    // The well-behaved subscriber of the same chat got everything.
+    await fast.until((e) => e.seq === 500, 10_000);
+    expect(loggedOf(fast.events, chat.id).map((e) => e.seq)).toEqual(range(500));
+
+    // The status trails the responses already sent (HTTP/2 delivers in order): read them, then
+    // the stream ends with RESOURCE_EXHAUSTED, and the client resumes after the last seq it saw.
+    slow.call.resume();
+    expect(await slow.ended(10_000)).toMatchObject({ code: 'RESOURCE_EXHAUSTED' });
+    await slow.drained();
+    const before = loggedOf(slow.events, chat.id).map((e) => e.seq);
+    expect(before.length).toBeLessThan(sentWhenCut!);
+    expect(before).toEqual(range(before.length));
+    const resumed = openStream(svc.client, me!.md, [{ chatId: chat.id, seq: before.length }]);
+    open.add(resumed);
+    await resumed.until((e) => e.chatId === chat.id && e.seq === 500, 10_000);
+    const after = loggedOf(resumed.events, chat.id).map((e) => e.seq);
+    expect([...before, ...after]).toEqual(range(500));
+    expect(svc.app.streams()).toBe(2); // fast and resumed
+  });
+
+  it('a stream that keeps reading is not cut', async () => {
+    const [me, other] = await users(svc, 2);
+    const chat = await group(svc, other!, [me!]);
+    const stream = openStream(svc.client, me!.md);
+    open.add(stream);
+    await stream.snapshot();
+    for (let i = 0; i < 300; i += 10) {
+      await Promise.all(range(10).map((n) => send(svc, other!, chat.id, `m${i + n}`)));
+    }
+    await stream.until((e) => e.seq === 300, 10_000);
+    expect(loggedOf(stream.events, chat.id).map((e) => e.seq)).toEqual(range(300));
+  });
+});
