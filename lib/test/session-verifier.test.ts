@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { status } from '@grpc/grpc-js';
+import { as, authClient, newAccount, useAuthService } from '../testing/auth.js';
+import { createSessionVerifier } from '../session-verifier.js';
+import { randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
+import { TOKEN_AUDIENCE, TOKEN_ISSUER, accessTokenKeys } from '../jwt.js';
+import { createLogger } from '../logger.js';
+
+const svc = useAuthService('verifier');
+
+const outcome = (promise: Promise<unknown>) =>
+  promise.then(
+    () => 'OK',
+    (error: { code: number }) => status[error.code],
+  );
+
+describe('session verifier (chat-service and profiles-service side)', () => {
+  it('evicts a cached session as soon as WatchRevocations announces it', async () => {
+    const client = authClient(svc.app.port);
+    // A cache far longer than the 1 s bound: only the revocation feed can make it forget.
+    const verifier = createSessionVerifier({
+      keys: accessTokenKeys(svc.secret),
+      auth: client,
+      logger: createLogger('test', 'silent'),
+      cacheMs: 60_000,
+    });
+    try {
+      const { tokens } = await svc.auth.register(newAccount(), as());
+      const md = as(tokens!.accessToken).metadata;
+      await expect(verifier.verify(md)).resolves.toMatchObject({ sessionId: tokens!.sessionId });
+      const revoked = new Promise<string>((resolve) => verifier.onRevoked(resolve));
+      await svc.auth.logout({}, as(tokens!.accessToken));
+      expect(await revoked).toBe(tokens!.sessionId);
+      await expect(outcome(verifier.verify(md))).resolves.toBe('UNAUTHENTICATED');
+    } finally {
+      verifier.stop();
+      client.close();
+    }
+  });
+
+  it('refuses a bad token locally and an expired one unless the call allows it', async () => {
+    const client = authClient(svc.app.port);
+    const keys = accessTokenKeys(svc.secret);
+    const verifier = createSessionVerifier({ keys, auth: client, logger: createLogger('test', 'silent') });
+    try {
+      const { tokens } = await svc.auth.register(newAccount(), as());
+      await expect(outcome(verifier.verify(as('not.a.token').metadata))).resolves.toBe('UNAUTHENTICATED');
+      await expect(outcome(verifier.verify(as().metadata))).resolves.toBe('UNAUTHENTICATED');
+      // A token of the same session whose exp is a minute past, signed with the service's key.
+      const { userId } = await svc.auth.validateSession({ allowExpired: false }, as(tokens!.accessToken));
+      const now = Math.floor(Date.now() / 1000);
+      const expired = await new SignJWT({ sid: tokens!.sessionId })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(userId)
+        .setIssuer(TOKEN_ISSUER)
+        .setAudience(TOKEN_AUDIENCE)
+        .setIssuedAt(now - 120)
+        .setExpirationTime(now - 60)
+        .setJti(randomUUID())
+        .sign(new TextEncoder().encode(svc.secret));
+      await expect(outcome(verifier.verify(as(expired).metadata))).resolves.toBe('UNAUTHENTICATED');
+      await expect(verifier.verify(as(expired).metadata, { allowExpired: true })).resolves.toMatchObject({
+        sessionId: tokens!.sessionId,
+      });
+    } finally {
+      verifier.stop();
+      client.close();
+    }
+  });
+});
