@@ -16,6 +16,8 @@ export const launcherEnvSchema = z.object({
   AUTH_GRPC_ADDR: z.string().optional(),
   CHAT_GRPC_LISTEN: env.listen('127.0.0.1:50052'),
   CHAT_GRPC_ADDR: z.string().optional(),
+  CHAT_INSTANCES: z.coerce.number().int().min(1).max(20).default(1),
+  REDIS_URL: env.redisUrl(),
   METRICS_PORT: env.port(0),
 });
 

@@ -3,7 +3,7 @@
 // (Ctrl-C) or SIGTERM stops them all, PostgreSQL included.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { exitOnConfigError } from '../lib/env.js';
+import { ConfigError, exitOnConfigError } from '../lib/env.js';
 import { createLogger } from '../lib/logger.js';
 import { loadLauncherEnv } from './config.js';
 import { jwtSecretFor, migrateAll, prepareDatabases, type Databases } from './databases.js';
@@ -33,7 +33,15 @@ let stopping: Promise<void> | undefined;
 
 /** `0.0.0.0:50051` is where a service listens; clients on this machine dial 127.0.0.1. */
 const dialable = (listen: string) => listen.replace(/^(0\.0\.0\.0|\[::\]):/, '127.0.0.1:');
-/** With a fixed METRICS_PORT, each process takes the next port; 0 lets each pick a free one. */
+/** Instance i of chat-service listens 100 ports above instance i - 1: 50052, 50152, 50252, … */
+function chatInstanceAddresses(listen: string, instances: number): string[] {
+  const at = listen.lastIndexOf(':');
+  const host = listen.slice(0, at);
+  const port = Number(listen.slice(at + 1));
+  return Array.from({ length: instances }, (_, i) => `${host}:${port + 100 * i}`);
+}
+
+/** With a fixed METRICS_PORT N, the gateway takes N, auth-service N+1, chat-service i N+10+i; 0 lets each pick a free one. */
 const metricsPort = (offset: number) => String(config.METRICS_PORT === 0 ? 0 : config.METRICS_PORT + offset);
 
 function spawnChild(name: string, entry: string, env: Record<string, string>): void {
@@ -88,26 +96,35 @@ async function waitReady(url: string): Promise<void> {
 }
 
 try {
-  databases = await prepareDatabases(config, logger);
+  if (config.CHAT_INSTANCES > 1 && !config.REDIS_URL) {
+    throw new ConfigError(
+      'invalid configuration:\n  CHAT_INSTANCES: more than one chat-service instance needs REDIS_URL (their event bus)',
+    );
+  }
+  const dbs = await prepareDatabases(config, logger);
+  databases = dbs;
   if (stopping) await stopping;
-  const jwtSecret = await jwtSecretFor(config, databases);
-  await migrateAll(databases.urls, logger);
+  const jwtSecret = await jwtSecretFor(config, dbs);
+  await migrateAll(dbs.urls, logger);
   const common = { JWT_SECRET: jwtSecret, LOG_LEVEL: config.LOG_LEVEL };
   const authAddr = config.AUTH_GRPC_ADDR ?? dialable(config.AUTH_GRPC_LISTEN);
   spawnChild('auth-service', 'services/auth/src/index.ts', {
     ...common,
-    AUTH_DATABASE_URL: databases.urls.auth,
+    AUTH_DATABASE_URL: dbs.urls.auth,
     AUTH_GRPC_LISTEN: config.AUTH_GRPC_LISTEN,
     METRICS_PORT: metricsPort(1),
   });
-  const chatAddr = config.CHAT_GRPC_ADDR ?? dialable(config.CHAT_GRPC_LISTEN);
-  spawnChild('chat-service', 'services/chat/src/index.ts', {
-    ...common,
-    CHAT_DATABASE_URL: databases.urls.chat,
-    CHAT_GRPC_LISTEN: config.CHAT_GRPC_LISTEN,
-    AUTH_GRPC_ADDR: authAddr,
-    METRICS_PORT: metricsPort(2),
-  });
+  const chatListens = chatInstanceAddresses(config.CHAT_GRPC_LISTEN, config.CHAT_INSTANCES);
+  const chatAddr = config.CHAT_GRPC_ADDR ?? chatListens.map(dialable).join(',');
+  chatListens.forEach((listen, index) =>
+    spawnChild(config.CHAT_INSTANCES > 1 ? `chat-service#${index + 1}` : 'chat-service', 'services/chat/src/index.ts', {
+      ...common,
+      CHAT_DATABASE_URL: dbs.urls.chat,
+      CHAT_GRPC_LISTEN: listen,
+      AUTH_GRPC_ADDR: authAddr,
+      METRICS_PORT: metricsPort(10 + index),
+    }),
+  );
   spawnChild('gateway', 'gateway/src/index.ts', {
     ...common,
     AUTH_GRPC_ADDR: authAddr,
@@ -117,7 +134,7 @@ try {
   });
   await waitReady(`http://127.0.0.1:${config.GATEWAY_PORT}/readyz`);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  logger.info({ seconds, embedded: databases.embedded }, 'ready');
+  logger.info({ seconds, embedded: dbs.embedded }, 'ready');
   process.stdout.write(
     `\nMessenger is up in ${seconds} s. GraphiQL: http://localhost:${config.GATEWAY_PORT}/graphql\n\n`,
   );

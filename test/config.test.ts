@@ -78,7 +78,7 @@ describe('configuration', () => {
     expect(config.port).toBe(8080);
   });
 
-  it('npm start requires JWT_SECRET with database URLs, and refuses port 5432 for the embedded server', () => {
+  it('npm start requires JWT_SECRET with database URLs, Redis for several chat-services, and no port 5432', () => {
     const launch = (env: Record<string, string>) =>
       spawnSync(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
         cwd: new URL('..', import.meta.url).pathname,
@@ -92,6 +92,9 @@ describe('configuration', () => {
     });
     expect(noSecret.status).toBe(1);
     expect(noSecret.stderr).toContain('JWT_SECRET: is required when database URLs are set');
+    const noRedis = launch({ CHAT_INSTANCES: '2' });
+    expect(noRedis.status).toBe(1);
+    expect(noRedis.stderr).toContain('CHAT_INSTANCES: more than one chat-service instance needs REDIS_URL');
     const badPort = launch({ EMBEDDED_PG_PORT: '5432' });
     expect(badPort.status).toBe(1);
     expect(badPort.stderr).toContain('EMBEDDED_PG_PORT: must not be 5432');
