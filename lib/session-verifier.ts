@@ -44,40 +44,17 @@ export function createSessionVerifier(options: {
   const valid = new Map<string, { userId: string; until: number }>();
   const inFlight = new Map<string, Promise<void>>();
   const listeners = new Set<(sessionId: string) => void>();
-  let stopped = false;
-  let cancelWatch: (() => void) | undefined;
-  let retryTimer: NodeJS.Timeout | undefined;
 
-  function watch(delayMs: number) {
-    if (stopped) return;
-    const stream = auth.pick().watchRevocations({});
-    cancelWatch = () => stream.cancel();
-    let healthy = false;
-    stream.on('data', ({ sessionIds }: WatchRevocationsResponse) => {
-      if (!healthy) {
-        // Revocations made while the stream was down were missed: trust nothing cached.
-        healthy = true;
-        valid.clear();
-      }
-      for (const sessionId of sessionIds) {
-        valid.delete(sessionId);
-        for (const listener of listeners) listener(sessionId);
-      }
-    });
-    const reconnect = () => {
-      stream.removeAllListeners();
-      valid.clear();
-      if (stopped) return;
-      const next = healthy ? RECONNECT_MIN_MS : Math.min(delayMs * 2, RECONNECT_MAX_MS);
-      retryTimer = setTimeout(() => watch(next), next);
-    };
-    stream.on('error', (error: Error) => {
-      if (!stopped) logger.warn({ err: error }, 'revocation feed interrupted; reconnecting');
-      reconnect();
-    });
-    stream.on('end', reconnect);
-  }
-  watch(RECONNECT_MIN_MS);
+  const watch = watchRevocations({
+    auth,
+    logger,
+    // Revocations made while the feed is or was down are unknown: trust nothing cached.
+    onGap: () => valid.clear(),
+    onRevoked: (sessionId) => {
+      valid.delete(sessionId);
+      for (const listener of listeners) listener(sessionId);
+    },
+  });
 
   async function validate(token: string, sessionId: string, allowExpired: boolean, metadata: Metadata) {
     const requestId = metadata.get(REQUEST_ID_METADATA_KEY)[0];
@@ -129,10 +106,60 @@ export function createSessionVerifier(options: {
       return () => listeners.delete(listener);
     },
     stop() {
+      watch.stop();
+      valid.clear();
+    },
+  };
+}
+
+/**
+ * Follows auth-service's WatchRevocations stream for as long as it runs, reconnecting with
+ * backoff. `onGap` runs whenever revocations may have been missed: when the feed drops, and when
+ * it is established again (before any revocation of that connection).
+ */
+export function watchRevocations(options: {
+  auth: ServiceClient<AuthServiceClient>;
+  logger: Logger;
+  onRevoked: (sessionId: string) => void;
+  onGap?: () => void;
+}): { stop(): void } {
+  const { auth, logger, onRevoked, onGap } = options;
+  let stopped = false;
+  let cancel: (() => void) | undefined;
+  let retryTimer: NodeJS.Timeout | undefined;
+
+  function connect(delayMs: number) {
+    if (stopped) return;
+    const stream = auth.pick().watchRevocations({});
+    cancel = () => stream.cancel();
+    let healthy = false;
+    stream.on('data', ({ sessionIds }: WatchRevocationsResponse) => {
+      if (!healthy) {
+        healthy = true;
+        onGap?.();
+      }
+      for (const sessionId of sessionIds) onRevoked(sessionId);
+    });
+    const reconnect = () => {
+      stream.removeAllListeners();
+      stream.on('error', () => {}); // a late error of the abandoned call
+      onGap?.();
+      if (stopped) return;
+      const next = healthy ? RECONNECT_MIN_MS : Math.min(delayMs * 2, RECONNECT_MAX_MS);
+      retryTimer = setTimeout(() => connect(next), next);
+    };
+    stream.on('error', (error: Error) => {
+      if (!stopped) logger.warn({ err: error }, 'revocation feed interrupted; reconnecting');
+      reconnect();
+    });
+    stream.on('end', reconnect);
+  }
+  connect(RECONNECT_MIN_MS);
+  return {
+    stop() {
       stopped = true;
       clearTimeout(retryTimer);
-      cancelWatch?.();
-      valid.clear();
+      cancel?.();
     },
   };
 }

@@ -18,6 +18,7 @@ import { createContext, type GatewayContext } from './context.js';
 import { createMaskError } from './errors.js';
 import { buildSchema } from './schema.js';
 import { closeCodes } from './ws-codes.js';
+import { createSocketSessions } from './ws-sessions.js';
 
 /** What the HTTP or WebSocket layer hands yoga for each operation. */
 interface ServerContext {
@@ -134,6 +135,7 @@ export async function createGatewayApp(
   });
 
   const wsServer = new WebSocketServer({ server, path: GRAPHQL_PATH });
+  const socketSessions = createSocketSessions(upstreams, logger);
   const wsDisposable = useServer<{ authorization?: unknown }>(
     {
       /** A missing, bad or expired token is refused here; graphql-ws then closes with 4403. */
@@ -142,7 +144,10 @@ export async function createGatewayApp(
         if (typeof authorization !== 'string') return false;
         const metadata = callMetadata({ authorization, requestId: randomUUID() });
         return upstreams.auth.unary.validateSession({ allowExpired: false }, { metadata }).then(
-          () => true,
+          ({ sessionId }) => {
+            socketSessions.add(sessionId, ctx.extra.socket, authorization);
+            return true;
+          },
           (error: unknown) => {
             // Only a refused token is the client's fault; an outage must not look like one.
             if (isServiceError(error) && error.code === status.UNAUTHENTICATED) return false;
@@ -194,6 +199,7 @@ export async function createGatewayApp(
       // Tell WebSocket clients to reconnect (to another gateway, or this one once back).
       for (const client of wsServer.clients) client.close(closeCodes.serviceRestart, 'gateway restarting');
       await wsDisposable.dispose();
+      socketSessions.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();

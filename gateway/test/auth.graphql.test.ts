@@ -342,6 +342,19 @@ describe('WebSocket', () => {
     expect(await connect(`Bearer ${a.accessToken}`)).toEqual({ code: 4403 });
   });
 
+  it('closes the sockets of a revoked session with 4403', async () => {
+    const a = await register();
+    const socket = new WebSocket(`ws://127.0.0.1:${gateway.port}/graphql`, 'graphql-transport-ws');
+    disposers.push(() => socket.close());
+    await new Promise((resolve) => socket.once('open', resolve));
+    const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+    const acked = new Promise((resolve) => socket.once('message', resolve));
+    socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${a.accessToken}` } }));
+    expect(JSON.parse(String(await acked))).toEqual({ type: 'connection_ack' });
+    await gql('mutation { logout }', {}, { token: a.accessToken });
+    expect(await closed).toBe(4403);
+  });
+
   it('pings an idle socket to keep it alive', async () => {
     const pinging = await startGateway([auth.port], {}, [1], { wsKeepAliveMs: 100 });
     disposers.push(() => pinging.stop());
