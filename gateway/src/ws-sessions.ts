@@ -47,7 +47,7 @@ export function createSocketSessions(upstreams: Upstreams, logger: Logger) {
   return {
     add(sessionId: string, socket: WebSocket, authorization: string) {
       let sockets = sessions.get(sessionId);
-      if (!sockets) sessions.set(sessionId, (sockets = new Map()));
+      if (!sockets) sessions.set(sessionId, (sockets = new Map<WebSocket, string>()));
       sockets.set(socket, authorization);
       socket.once('close', () => {
         sockets.delete(socket);
