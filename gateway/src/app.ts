@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { createYoga } from 'graphql-yoga';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { ExecutionArgs, GraphQLSchema, execute, parse, subscribe, validate } from 'graphql';
 import { createHealthChecker } from '../../lib/grpc/health.js';
@@ -25,6 +25,8 @@ interface ServerContext {
   requestId: string;
   authorization: string | undefined;
   userAgent: string;
+  /** The client's WebSocket, for operations that arrive over one. */
+  socket?: { ws: WebSocket; maxBuffered: number; slowAfterMs: number };
 }
 
 /** What yoga's envelop hands back per operation (its own typing of these is `any`). */
@@ -54,6 +56,10 @@ const requestIdOf = (req: IncomingMessage): string => {
 export interface GatewayOptions {
   /** Interval of WebSocket pings, which keep idle proxies from dropping the socket. @default 12000 */
   wsKeepAliveMs?: number;
+  /** Unsent bytes a WebSocket may hold before its client is closed with 1013. @default 4 MiB */
+  wsMaxBufferedBytes?: number;
+  /** How long events may pile up for a subscription before its client is closed with 1013. @default 10000 */
+  wsSlowClientMs?: number;
 }
 
 /** Builds and starts the gateway: GraphQL over HTTP and WebSocket, GraphiQL, health and metrics. */
@@ -61,7 +67,7 @@ export async function createGatewayApp(
   config: GatewayConfig,
   logger: Logger,
   upstreams = createUpstreams(config),
-  { wsKeepAliveMs = 12_000 }: GatewayOptions = {},
+  { wsKeepAliveMs = 12_000, wsMaxBufferedBytes = 4 * 1024 * 1024, wsSlowClientMs = 10_000 }: GatewayOptions = {},
 ): Promise<GatewayApp> {
   const metrics = createMetrics('gateway');
   const health = createHealthChecker();
@@ -81,8 +87,8 @@ export async function createGatewayApp(
       // unexpected ones are logged with their stack by maskError.
       error: (...args: unknown[]) => logger.debug({ yoga: args.slice(1) }, String(args[0])),
     },
-    context: ({ requestId, authorization, userAgent }) =>
-      createContext({ upstreams, logger, requestId, authorization, userAgent }),
+    context: ({ requestId, authorization, userAgent, socket }) =>
+      createContext({ upstreams, logger, requestId, authorization, userAgent, socket }),
   });
 
   /** Ready when every upstream service has at least one instance answering SERVING. */
@@ -161,6 +167,7 @@ export async function createGatewayApp(
           requestId: randomUUID(),
           authorization: typeof authorization === 'string' ? authorization : undefined,
           userAgent: ctx.extra.request.headers['user-agent'] ?? '',
+          socket: { ws: ctx.extra.socket, maxBuffered: wsMaxBufferedBytes, slowAfterMs: wsSlowClientMs },
           params,
         });
         const document = enveloped.parse(params.query);

@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import type { WebSocket } from 'ws';
 import type { Logger } from '../../lib/logger.js';
 import { callMetadata } from '../../lib/grpc/metadata.js';
 import type { CallOptions, PromiseClient } from '../../lib/grpc/client.js';
@@ -12,6 +13,8 @@ export interface GatewayContext {
   requestId: string;
   logger: Logger;
   userAgent: string;
+  /** The client's WebSocket, when the operation came over one, and its unsent-bytes bound. */
+  socket: { ws: WebSocket; maxBuffered: number; slowAfterMs: number } | undefined;
   auth: PromiseClient<AuthServiceClient>;
   chat: PromiseClient<ChatServiceClient>;
   upstreams: Upstreams;
@@ -30,6 +33,7 @@ export function createContext(options: {
   requestId: string;
   authorization: string | undefined;
   userAgent: string;
+  socket?: { ws: WebSocket; maxBuffered: number; slowAfterMs: number } | undefined;
 }): GatewayContext {
   const call: CallOptions = {
     metadata: callMetadata({ authorization: options.authorization, requestId: options.requestId }),
@@ -51,6 +55,7 @@ export function createContext(options: {
     requestId: options.requestId,
     logger: options.logger.child({ requestId: options.requestId }),
     userAgent: options.userAgent,
+    socket: options.socket,
     auth,
     call,
     viewer: () => (viewer ??= auth.validateSession({ allowExpired: false }, call)),

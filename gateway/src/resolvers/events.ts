@@ -7,7 +7,7 @@ import { chatEventStream } from '../subscriptions.js';
 export const eventResolvers: Resolvers = {
   Subscription: {
     chatEvents: {
-      subscribe: (_root, { resume }, ctx) => chatEventStream(ctx, resume ?? []),
+      subscribe: (_root, { resume }, ctx) => chatEventStream(ctx, resume ?? [], ctx.socket),
       resolve: (payload: ChatEventPayload) => payload,
     },
   },
