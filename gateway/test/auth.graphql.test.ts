@@ -355,6 +355,19 @@ describe('WebSocket', () => {
     expect(await closed).toBe(4403);
   });
 
+  it('closes its WebSockets with 1012 when it stops, so clients reconnect', async () => {
+    const stopping = await startGateway([auth.port]);
+    const a = await register();
+    const socket = new WebSocket(`ws://127.0.0.1:${stopping.port}/graphql`, 'graphql-transport-ws');
+    await new Promise((resolve) => socket.once('open', resolve));
+    const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+    const acked = new Promise((resolve) => socket.once('message', resolve));
+    socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${a.accessToken}` } }));
+    await acked;
+    await stopping.stop();
+    expect(await closed).toBe(1012);
+  });
+
   it('pings an idle socket to keep it alive', async () => {
     const pinging = await startGateway([auth.port], {}, [1], { wsKeepAliveMs: 100 });
     disposers.push(() => pinging.stop());

@@ -36,7 +36,12 @@ export function chatClient(...ports: number[]): ServiceClient<ChatServiceClient>
  */
 export function useChatService(
   label: string,
-  options: { streamLimits?: Partial<StreamLimits>; typingTtlMs?: number; env?: Record<string, string> } = {},
+  options: {
+    streamLimits?: Partial<StreamLimits>;
+    typingTtlMs?: number;
+    /** Extra settings, or a function giving them once earlier `beforeAll` hooks have run. */
+    env?: Record<string, string> | (() => Record<string, string>);
+  } = {},
 ) {
   const authService = useAuthService(`${label}_auth`);
   const fixture = {
@@ -61,7 +66,7 @@ export function useChatService(
       CHAT_DATABASE_URL: fixture.db.url,
       JWT_SECRET: authService.secret,
       AUTH_GRPC_ADDR: `127.0.0.1:${authService.app.port}`,
-      ...options.env,
+      ...(typeof options.env === 'function' ? options.env() : options.env),
     });
     fixture.app = await startChat(config, options);
     fixture.client = chatClient(fixture.app.port);

@@ -32,10 +32,11 @@ export function redisChatBus(publisher: Redis, subscriber: Redis, prefix: string
   subscribed.catch((error: unknown) => logger.warn({ err: error }, 'chat event channel not subscribed yet'));
   return {
     async publish(event) {
-      // The change is committed already: a lost publish must not fail the call. Streams recover
-      // the event from the log (the next event's gap read, or the reset when Redis returns).
-      await publisher.publish(channel, JSON.stringify(event)).catch((error: unknown) => {
-        logger.error({ err: error }, 'could not publish a chat event');
+      // The change is committed already: a lost publish must neither fail nor hold up the call
+      // (while Redis is away, ioredis would queue it through its reconnect attempts). Streams
+      // recover the event from the log: the next event's gap read, or the reset when Redis returns.
+      publisher.publish(channel, JSON.stringify(event)).catch((error: unknown) => {
+        logger.warn({ err: error }, 'could not publish a chat event');
       });
     },
     subscribe(listener) {
