@@ -20,7 +20,7 @@ import { chatEntities } from './entities.js';
 import { chatHandlers } from './handlers.js';
 import { createMessages } from './messages.js';
 import { createStreamHub, type StreamLimits } from './streams.js';
-import { createTyping } from './typing.js';
+import { createTyping, memoryTypingStore, redisTypingStore } from './typing.js';
 
 export interface ChatApp {
   port: number;
@@ -59,15 +59,17 @@ export async function createChatApp(
   };
   const redisConnections: Redis[] = [];
   let bus = memoryChatBus();
+  let typingStore = memoryTypingStore();
   if (config.redis) {
     const publisher = createRedis(config.redis.url, logger, 'chat');
     const subscriber = createRedis(config.redis.url, logger, 'chat-events');
     redisConnections.push(publisher, subscriber);
     bus = redisChatBus(publisher, subscriber, config.redis.prefix, logger);
+    typingStore = redisTypingStore(publisher, config.redis.prefix);
   }
   const hub = createStreamHub({ orm, bus, logger, ...(options.streamLimits ? { limits: options.streamLimits } : {}) });
   const stopRevocations = verifier.onRevoked((sessionId) => hub.revokeSession(sessionId));
-  const typing = createTyping(bus, options.typingTtlMs);
+  const typing = createTyping(bus, typingStore, options.typingTtlMs);
   const chats = createChats({ orm, bus, users });
   const messages = createMessages({ orm, bus });
   const metrics = createMetrics('chat');

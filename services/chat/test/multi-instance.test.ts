@@ -9,7 +9,9 @@ const redis = testRedis('chat-multi');
 
 describe.skipIf(!redis)('two chat-service instances sharing Redis', () => {
   const env = redis ? { REDIS_URL: redis.url, REDIS_PREFIX: redis.prefix } : undefined;
-  const one = useChatService('chat_multi', env ? { env } : {});
+  // Long enough that a refresh every quarter TTL never misses on a loaded machine.
+  const TYPING_TTL_MS = 1_000;
+  const one = useChatService('chat_multi', { typingTtlMs: TYPING_TTL_MS, ...(env ? { env } : {}) });
   let two: ChatApp;
   let twoClient: ReturnType<typeof chatClient>;
 
@@ -22,6 +24,7 @@ describe.skipIf(!redis)('two chat-service instances sharing Redis', () => {
         AUTH_GRPC_ADDR: `127.0.0.1:${one.authService.app.port}`,
         ...env,
       }),
+      { typingTtlMs: TYPING_TTL_MS },
     );
     twoClient = chatClient(two.port);
   });
@@ -59,5 +62,33 @@ describe.skipIf(!redis)('two chat-service instances sharing Redis', () => {
     stream.cancel();
     expect(snapshot).toBe(true);
     expect(seqs).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+  });
+
+  it('announces typing once across instances, and its end once after the last refresh', async () => {
+    const a = await one.user('ta');
+    const b = await one.user('tb');
+    const chat = (await one.chat.createGroupChat({ title: 'typing', memberIds: [b.id] }, a.md)).chat!;
+    const stream = twoClient.pick().subscribe({ resume: [] }, b.md.metadata);
+    const typing: boolean[] = [];
+    stream.on('data', (response: SubscribeResponse) => {
+      if (response.payload?.$case === 'event' && response.payload.event.kind?.$case === 'typing') {
+        typing.push(response.payload.event.kind.typing.typing);
+      }
+    });
+    stream.on('error', () => {});
+    const deadline = Date.now() + 5_000;
+    while (two.streams() === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    // Started on one instance, refreshed on the other within the TTL, several times.
+    await one.chat.setTyping({ chatId: chat.id, typing: true }, a.md);
+    for (let i = 0; i < 3; i++) {
+      await new Promise((r) => setTimeout(r, TYPING_TTL_MS / 4));
+      await (i % 2 === 0 ? twoClient.unary : one.chat).setTyping({ chatId: chat.id, typing: true }, a.md);
+    }
+    const ended = Date.now() + 5_000;
+    while (typing.length < 2 && Date.now() < ended) await new Promise((r) => setTimeout(r, 10));
+    // One more TTL: a second "false" would have come by now.
+    await new Promise((r) => setTimeout(r, TYPING_TTL_MS * 2));
+    stream.cancel();
+    expect(typing).toEqual([true, false]);
   });
 });
