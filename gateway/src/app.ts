@@ -5,6 +5,7 @@ import { createYoga } from 'graphql-yoga';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
+import { getOperationAST, OperationTypeNode } from 'graphql';
 import type { ExecutionArgs, GraphQLSchema, execute, parse, subscribe, validate } from 'graphql';
 import { createHealthChecker } from '../../lib/grpc/health.js';
 import { callMetadata } from '../../lib/grpc/metadata.js';
@@ -27,6 +28,8 @@ interface ServerContext {
   userAgent: string;
   /** The client's WebSocket, for operations that arrive over one. */
   socket?: { ws: WebSocket; maxBuffered: number; slowAfterMs: number };
+  /** The operation is a subscription: its reads may outlive the access token (lib/grpc/metadata.ts). */
+  subscription?: boolean;
 }
 
 /** What yoga's envelop hands back per operation (its own typing of these is `any`). */
@@ -36,7 +39,6 @@ interface Enveloped {
   validate: typeof validate;
   execute: typeof execute;
   subscribe: typeof subscribe;
-  contextFactory: () => GatewayContext | Promise<GatewayContext>;
 }
 
 export interface GatewayApp {
@@ -87,8 +89,8 @@ export async function createGatewayApp(
       // unexpected ones are logged with their stack by maskError.
       error: (...args: unknown[]) => logger.debug({ yoga: args.slice(1) }, String(args[0])),
     },
-    context: ({ requestId, authorization, userAgent, socket }) =>
-      createContext({ upstreams, logger, requestId, authorization, userAgent, socket }),
+    context: ({ requestId, authorization, userAgent, socket, subscription }) =>
+      createContext({ upstreams, logger, requestId, authorization, userAgent, socket, subscription }),
   });
 
   /** Ready when every upstream service has at least one instance answering SERVING. */
@@ -163,22 +165,30 @@ export async function createGatewayApp(
       },
       onSubscribe: async (ctx, _id, params) => {
         const authorization = ctx.connectionParams?.authorization;
-        const enveloped: Enveloped = yoga.getEnveloped({
+        const base = {
           requestId: randomUUID(),
           authorization: typeof authorization === 'string' ? authorization : undefined,
           userAgent: ctx.extra.request.headers['user-agent'] ?? '',
           socket: { ws: ctx.extra.socket, maxBuffered: wsMaxBufferedBytes, slowAfterMs: wsSlowClientMs },
-          params,
-        });
+        };
+        const enveloped: Enveloped = yoga.getEnveloped({ ...base, params });
         const document = enveloped.parse(params.query);
         const errors = enveloped.validate(enveloped.schema, document);
         if (errors.length > 0) return errors;
+        // The context is made after parsing, so that it knows whether this is a subscription.
+        const operation = getOperationAST(document, params.operationName ?? undefined);
+        const contextValue = createContext({
+          upstreams,
+          logger,
+          ...base,
+          subscription: operation?.operation === OperationTypeNode.SUBSCRIPTION,
+        });
         const args: ExecutionArgs = {
           schema: enveloped.schema,
           document,
           operationName: params.operationName ?? null,
           variableValues: params.variables ?? null,
-          contextValue: await enveloped.contextFactory(),
+          contextValue,
           rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
         };
         return args;

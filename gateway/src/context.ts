@@ -34,9 +34,15 @@ export function createContext(options: {
   authorization: string | undefined;
   userAgent: string;
   socket?: { ws: WebSocket; maxBuffered: number; slowAfterMs: number } | undefined;
+  /** A subscription: its reads are marked so that they outlive the access token. */
+  subscription?: boolean | undefined;
 }): GatewayContext {
   const call: CallOptions = {
-    metadata: callMetadata({ authorization: options.authorization, requestId: options.requestId }),
+    metadata: callMetadata({
+      authorization: options.authorization,
+      requestId: options.requestId,
+      subscription: options.subscription,
+    }),
   };
   const auth = options.upstreams.auth.unary;
   const chat = options.upstreams.chat.unary;

@@ -79,6 +79,10 @@ async function until(check: () => boolean, what: string, timeoutMs = 10_000) {
 
 const MESSAGES = `subscription ($resume: [ChatCursorInput!]) { chatEvents(resume: $resume) {
   __typename ... on MessageCreated { chatId seq message { body } } } }`;
+// With what the events' fields need from other services: the sender (GetUsers) and the chat (GetChats).
+const RICH = `subscription { chatEvents {
+  __typename ... on MessageCreated { seq message { body sender { id } } }
+  ... on ReadReceipt { user { id } } ... on ChatUpdated { chat { id memberCount } } } }`;
 
 describe('chat-service restarts under an open subscription', () => {
   it('resumes upstream with its cursors: every message once, in order, socket open', async () => {
@@ -182,7 +186,9 @@ describe('a subscription outlives its access token, not its session', () => {
     const client = chatClient(chatPort);
     cleanups.push(() => client.close());
     const chatId = (await client.unary.getOrCreateDirectChat({ userId: b.id }, as(a.token))).chat!.id;
-    let sub!: ReturnType<typeof collect<{ chatEvents: { message?: { body: string } } }>>;
+    let sub!: ReturnType<
+      typeof collect<{ chatEvents: { message?: { body: string; sender: { id: string } }; user?: { id: string } } }>
+    >;
     const socketClosed = new Promise<number>((resolve) => {
       const gql = createClient({
         url: `ws://127.0.0.1:${gateway.port}/graphql`,
@@ -192,7 +198,7 @@ describe('a subscription outlives its access token, not its session', () => {
         on: { closed: (event) => resolve((event as { code: number }).code) },
       });
       cleanups.push(() => gql.dispose());
-      sub = collect(gql, MESSAGES);
+      sub = collect(gql, RICH);
     });
     await until(() => (chat?.streams() ?? 0) > 0, 'the upstream stream');
     const bodies = () => sub.events.flatMap((e) => (e.chatEvents.message ? [e.chatEvents.message.body] : []));
@@ -211,6 +217,9 @@ describe('a subscription outlives its access token, not its session', () => {
     await sendAs(fresh.tokens!.accessToken, 2);
     await until(() => bodies().length >= 2, 'a message after the restart');
     expect(bodies()).toEqual(['late1', 'late2']);
+    // Past the token's exp, the events' fields still resolve through the other services.
+    const senders = sub.events.flatMap((e) => (e.chatEvents.message ? [e.chatEvents.message.sender.id] : []));
+    expect(senders).toEqual([a.id, a.id]);
 
     // b's session is still active: refresh it, then log it out; the socket closes with 4403.
     const refreshed = await auth.auth.refresh({ refreshToken: b.refresh, userAgent: '' }, as());

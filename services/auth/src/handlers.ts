@@ -1,5 +1,5 @@
 import type { Handlers, CallContext } from '../../../lib/grpc/server.js';
-import { bearerToken } from '../../../lib/grpc/metadata.js';
+import { bearerToken, forSubscription } from '../../../lib/grpc/metadata.js';
 import { unauthenticated, unavailable } from '../../../lib/errors.js';
 import { type AuthServiceService, type AuthTokens, type User as UserMessage } from '../../../proto/gen/auth/v1/auth.js';
 import type { Accounts, SignedIn } from './accounts.js';
@@ -88,7 +88,8 @@ export function authHandlers({ accounts, sessions, bus, shutdown }: HandlerDeps)
     },
 
     async getUsers(request, ctx) {
-      const me = await caller(ctx);
+      // Read-only: a live subscription's events may need it past the token's exp.
+      const me = await caller(ctx, forSubscription(ctx.metadata));
       const users = await accounts.getUsers(request.ids);
       return {
         results: request.ids.map((id, index) => {
