@@ -78,7 +78,7 @@ async function until(check: () => boolean, what: string, timeoutMs = 10_000) {
 }
 
 const MESSAGES = `subscription ($resume: [ChatCursorInput!]) { chatEvents(resume: $resume) {
-  __typename ... on MessageCreated { chatId seq message { body } } } }`;
+  __typename ... on MessageCreated { chatId seq message { body } } ... on ChatUpdated { chatId seq } } }`;
 // With what the events' fields need from other services: the sender (GetUsers) and the chat (GetChats).
 const RICH = `subscription { chatEvents {
   __typename ... on MessageCreated { seq message { body sender { id } } }
@@ -91,7 +91,7 @@ describe('chat-service restarts under an open subscription', () => {
     const client = chatClient(chatPort);
     cleanups.push(() => client.close());
     const chatId = (await client.unary.getOrCreateDirectChat({ userId: b.id }, as(a.token))).chat!.id;
-    const sub = collect<{ chatEvents: { __typename: string; seq: number; message: { body: string } } }>(
+    const sub = collect<{ chatEvents: { __typename: string; chatId: string; seq: number; message: { body: string } } }>(
       ws(b.token),
       MESSAGES,
     );
@@ -104,10 +104,16 @@ describe('chat-service restarts under an open subscription', () => {
 
     await chat!.stop(); // streams end as UNAVAILABLE; the gateway starts retrying
     await startChatService();
+    // A chat b joins while the gateway reconnects: b hears of it either way.
+    const joined = (await client.unary.createGroupChat({ title: 'meanwhile', memberIds: [b.id] }, as(a.token))).chat!;
     for (let i = 6; i <= 10; i++) await send(i);
     await until(() => created().length >= 10, 'all ten messages');
     expect(created().map((e) => e.message.body)).toEqual(Array.from({ length: 10 }, (_, i) => `m${i + 1}`));
     expect(created().map((e) => e.seq)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+    await until(
+      () => sub.events.some((e) => e.chatEvents.__typename === 'ChatUpdated' && e.chatEvents.chatId === joined.id),
+      'the chat joined during the reconnect',
+    );
     sub.dispose();
   });
 });

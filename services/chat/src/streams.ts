@@ -202,6 +202,32 @@ class Stream {
     await this.replay(em, chatId);
   }
 
+  /**
+   * After the bus lost events: re-reads every followed chat past what was delivered, and picks up
+   * chats the user joined meanwhile (whose announcement may be among the lost): from the event
+   * that added them, or from seq 0 when they have been a member since the chat was created.
+   */
+  async resync(em: EntityManager): Promise<void> {
+    for (const chatId of [...this.chats.keys()]) await this.replay(em, chatId);
+    const memberships = await em.execute<{ chat_id: string; added_seq: number | null }[]>(
+      `SELECT cm.chat_id,
+              (SELECT max(e.seq) FROM chat_events e
+                WHERE e.chat_id = cm.chat_id AND e.kind = 'members_added'
+                  AND e.data->'userIds' @> jsonb_build_array(?::text)) AS added_seq
+         FROM chat_members cm WHERE cm.user_id = ?`,
+      [this.userId, this.userId],
+    );
+    for (const { chat_id: chatId, added_seq: addedSeq } of memberships) {
+      if (this.chats.has(chatId) || this.closed) continue;
+      if (addedSeq === null) {
+        await this.onCreated(em, chatId);
+      } else {
+        this.follow(chatId, addedSeq - 1);
+        await this.replay(em, chatId);
+      }
+    }
+  }
+
   onLive(event: Exclude<LiveEvent, { kind: 'created' }>): void {
     if (!this.chats.has(event.chatId)) return;
     if (event.kind === 'read') {
@@ -348,11 +374,10 @@ export function createStreamHub(options: {
 
   const unsubscribe = bus.subscribe({
     event: route,
-    // Events may have been lost: every stream re-reads its chats past what it delivered.
+    // Events may have been lost: every stream re-reads its chats past what it delivered, and
+    // looks for chats it joined meanwhile.
     reset: () => {
-      for (const stream of all) {
-        for (const chatId of stream.chats.keys()) stream.enqueue(() => stream.replay(orm.em.fork(), chatId));
-      }
+      for (const stream of all) stream.enqueue(() => stream.resync(orm.em.fork()));
     },
   });
 

@@ -55,10 +55,14 @@ describe.skipIf(!available)('Redis restarted during traffic', () => {
     const chat = (await one.chat.createGroupChat({ title: 'restart', memberIds: [b.id] }, a.md)).chat!;
     const stream = twoClient.pick().subscribe({ resume: [] }, b.md.metadata);
     const seqs: number[] = [];
+    const elsewhere = new Map<string, string[]>();
     stream.on('data', (response: SubscribeResponse) => {
-      if (response.payload?.$case === 'event' && response.payload.event.kind?.$case === 'messageCreated') {
-        seqs.push(response.payload.event.seq);
-      }
+      if (response.payload?.$case !== 'event') return;
+      const event = response.payload.event;
+      const live = event.kind?.$case === 'readReceipt' || event.kind?.$case === 'typing';
+      if (event.chatId !== chat.id && !live) {
+        elsewhere.set(event.chatId, [...(elsewhere.get(event.chatId) ?? []), `${event.kind?.$case}@${event.seq}`]);
+      } else if (event.kind?.$case === 'messageCreated') seqs.push(event.seq);
     });
     stream.on('error', () => {});
     await until(() => two.streams() > 0, 'the stream');
@@ -68,10 +72,19 @@ describe.skipIf(!available)('Redis restarted during traffic', () => {
     for (let i = 1; i <= 5; i++) await send(i);
     await until(() => seqs.length === 5, 'the first five messages');
 
+    const joined = (await one.chat.createGroupChat({ title: 'joined later', memberIds: [] }, a.md)).chat!;
     await redis!.kill();
     for (let i = 6; i <= 10; i++) await send(i); // committed; their publishes fail
+    // A chat created with b while the bus is down: its announcement is lost too.
+    const other = (await one.chat.createGroupChat({ title: 'meanwhile', memberIds: [b.id] }, a.md)).chat!;
+    await one.chat.sendMessage({ chatId: other.id, body: 'hello', clientMessageId: 'o1' }, a.md);
+    // And an existing chat b is added to meanwhile.
+    await one.chat.addMembers({ chatId: joined.id, userIds: [b.id] }, a.md);
     await redis!.restart();
     await until(() => seqs.length >= 10, 'the messages sent while Redis was down');
+    await until(() => elsewhere.size >= 2, 'the chats b joined while Redis was down');
+    expect(elsewhere.get(other.id)).toEqual(['chatUpdated@0', 'messageCreated@1']);
+    expect(elsewhere.get(joined.id)).toEqual(['chatUpdated@1']);
     for (let i = 11; i <= 12; i++) await send(i);
     await until(() => seqs.length >= 12, 'live messages after the restart');
     stream.cancel();
