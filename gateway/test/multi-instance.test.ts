@@ -12,6 +12,7 @@ import { chatEntities } from '../../services/chat/src/entities.js';
 import { loadChatConfig } from '../../services/chat/src/config.js';
 import type { ChatApp } from '../../services/chat/src/app.js';
 import type { GatewayApp } from '../src/app.js';
+import { until } from '../../lib/testing/wait.js';
 
 // Two chat-service instances and two gateways sharing one PostgreSQL and one Redis: members
 // connected to different gateways and instances all receive every message, also when one
@@ -53,14 +54,6 @@ describe.skipIf(!redis)('two gateways, two chat-services, one Redis', () => {
     for (const chat of chats) await chat.stop().catch(() => {});
     await db?.drop();
   });
-
-  async function until(check: () => boolean, what: string, timeoutMs = 20_000) {
-    const deadline = Date.now() + timeoutMs;
-    while (!check()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
 
   it('delivers everything to everyone, and survives losing an instance', { timeout: 60_000 }, async () => {
     const register = async () => {

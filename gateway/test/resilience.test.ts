@@ -12,6 +12,7 @@ import { chatEntities } from '../../services/chat/src/entities.js';
 import { loadChatConfig } from '../../services/chat/src/config.js';
 import type { ChatApp } from '../../services/chat/src/app.js';
 import type { GatewayApp } from '../src/app.js';
+import { until } from '../../lib/testing/wait.js';
 
 // The gateway keeps subscriptions whole while chat-service restarts, cuts a client that cannot
 // keep up with 1013, and lets a subscription outlive its access token (not its session).
@@ -67,14 +68,6 @@ function ws(token: string) {
   });
   cleanups.push(() => client.dispose());
   return client;
-}
-
-async function until(check: () => boolean, what: string, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 const MESSAGES = `subscription ($resume: [ChatCursorInput!]) { chatEvents(resume: $resume) {

@@ -1,19 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { status } from '@grpc/grpc-js';
 import { as, authClient, newAccount, useAuthService } from '../testing/auth.js';
 import { createSessionVerifier } from '../session-verifier.js';
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { TOKEN_AUDIENCE, TOKEN_ISSUER, accessTokenKeys } from '../jwt.js';
 import { createLogger } from '../logger.js';
+import { statusOf as outcome } from '../../lib/testing/wait.js';
 
 const svc = useAuthService('verifier');
-
-const outcome = (promise: Promise<unknown>) =>
-  promise.then(
-    () => 'OK',
-    (error: { code: number }) => status[error.code],
-  );
 
 describe('session verifier (chat-service and profiles-service side)', () => {
   it('evicts a cached session as soon as WatchRevocations announces it', async () => {

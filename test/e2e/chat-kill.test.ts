@@ -10,6 +10,7 @@ import { collect } from '../../lib/testing/stack.js';
 import { chatMigrations } from '../../migrations/chat/index.js';
 import { chatEntities } from '../../services/chat/src/entities.js';
 import type { GatewayApp } from '../../gateway/src/app.js';
+import { until } from '../../lib/testing/wait.js';
 
 // chat-service killed with SIGKILL and started again while subscriptions through the gateway are
 // open and a sender keeps sending, retrying each message with its clientMessageId: every
@@ -62,14 +63,6 @@ afterAll(async () => {
   chatProcess?.kill('SIGKILL');
   await db?.drop();
 });
-
-async function until(check: () => boolean, what: string, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('chat-service killed and restarted under load', () => {
   it('every subscriber gets every message once, in order', { timeout: 120_000 }, async () => {

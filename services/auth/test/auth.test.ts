@@ -1,14 +1,9 @@
 import { status } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { as, newAccount, useAuthService } from '../../../lib/testing/auth.js';
+import { statusOf as code } from '../../../lib/testing/wait.js';
 
 const svc = useAuthService('auth');
-
-const code = (promise: Promise<unknown>) =>
-  promise.then(
-    () => 'OK',
-    (error: { code: number }) => status[error.code],
-  );
 
 describe('register and login', () => {
   it('registers, stores email and username lower-case, and signs in', async () => {

@@ -1,4 +1,4 @@
-import { status, type ClientReadableStream } from '@grpc/grpc-js';
+import { type ClientReadableStream } from '@grpc/grpc-js';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase } from '../../../lib/testing/database.js';
@@ -9,6 +9,7 @@ import type { WatchRevocationsResponse } from '../../../proto/gen/auth/v1/auth.j
 import type { AuthApp } from '../src/app.js';
 import { authEntities } from '../src/entities.js';
 import { ACTIVE_TTL_MS, type CachedSession } from '../src/session-cache.js';
+import { statusOf as code } from '../../../lib/testing/wait.js';
 
 // Two auth-service instances sharing one database and one Redis (same REDIS_URL and
 // REDIS_PREFIX): the session cache and the revocation bus must make them behave as one service.
@@ -64,11 +65,6 @@ describe.skipIf(!redis)('two auth-service instances over Redis', () => {
     }
   });
 
-  const code = (promise: Promise<unknown>) =>
-    promise.then(
-      () => 'OK',
-      (error: { code: number }) => status[error.code],
-    );
   const validateOn = (client: ReturnType<typeof authClient>, accessToken: string | undefined) =>
     code(client.unary.validateSession({ allowExpired: false }, as(accessToken)));
 

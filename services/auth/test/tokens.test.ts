@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { status } from '@grpc/grpc-js';
 import { SignJWT, decodeJwt, type JWTPayload } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { callMetadata } from '../../../lib/grpc/metadata.js';
 import { accessTokenKeys } from '../../../lib/jwt.js';
 import { as, newAccount, testSecret, useAuthService } from '../../../lib/testing/auth.js';
+import { statusOf as code } from '../../../lib/testing/wait.js';
 
 // Attacks on the access token. Each forged token is checked against ValidateSession (with and
 // without allow_expired, which may relax `exp` and nothing else) and against an ordinary
@@ -15,12 +15,6 @@ const svc = useAuthService('auth_tokens');
 const secret = svc.secret;
 
 type CallOptions = ReturnType<typeof as>;
-
-const code = (promise: Promise<unknown>) =>
-  promise.then(
-    () => 'OK',
-    (error: { code: number }) => status[error.code],
-  );
 
 /** How the service answers a token (or raw options): ValidateSession both ways, and ListSessions. */
 async function answers(credentials: string | CallOptions) {

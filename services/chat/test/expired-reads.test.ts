@@ -1,21 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { status } from '@grpc/grpc-js';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { callMetadata } from '../../../lib/grpc/metadata.js';
 import { TOKEN_AUDIENCE, TOKEN_ISSUER } from '../../../lib/jwt.js';
 import { useChatService } from '../../../lib/testing/chat.js';
+import { statusOf as outcome } from '../../../lib/testing/wait.js';
 
 // A live subscription's events are resolved with reads marked `x-subscription`: those reads,
 // and only those, accept a correctly signed token past its exp while the session is active.
 
 const svc = useChatService('chat_expired_reads');
-
-const outcome = (promise: Promise<unknown>) =>
-  promise.then(
-    () => 'OK',
-    (error: { code: number }) => status[error.code],
-  );
 
 async function expiredToken(userId: string, sessionId: string) {
   const now = Math.floor(Date.now() / 1000);

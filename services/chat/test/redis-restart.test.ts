@@ -5,6 +5,7 @@ import { haveRedisServer, startRedisServer, type RedisServer } from '../../../li
 import { loadChatConfig } from '../src/config.js';
 import type { ChatApp } from '../src/app.js';
 import type { SubscribeResponse } from '../../../proto/gen/chat/v1/chat.js';
+import { until } from '../../../lib/testing/wait.js';
 
 // Redis carries events between chat-service instances and keeps nothing. When it goes away and
 // comes back, every stream re-reads its chats from PostgreSQL: nothing sent meanwhile is lost.
@@ -39,14 +40,6 @@ afterAll(async () => {
   twoClient?.close();
   await two?.stop();
 });
-
-async function until(check: () => boolean, what: string, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe.skipIf(!available)('Redis restarted during traffic', () => {
   it('loses nothing: the streams read what the bus dropped from the log', async () => {
