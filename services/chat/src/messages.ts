@@ -5,7 +5,7 @@ import type { MikroORM } from '../../../lib/db.js';
 import type { Caller } from '../../../lib/session-verifier.js';
 import type { Chat as ChatProto, Message as MessageProto } from '../../../proto/gen/chat/v1/chat.js';
 import type { ChatBus } from './bus.js';
-import { lockChat, recordEvent, takeSeq, type LoggedEvent } from './log.js';
+import { lockChat, recordEvent, takeSeq, type LockedChat, type LoggedEvent } from './log.js';
 import { loadChatViews, MESSAGE_COLUMNS, toMessage, withReplies, type MessageRow } from './rows.js';
 import {
   LIMITS,
@@ -56,6 +56,28 @@ export function createMessages({ orm, bus }: { orm: MikroORM; bus: ChatBus }) {
     const chat = await lockChat(tx, found.chat_id, caller.userId);
     const row = (await messageRow(tx, messageId, true))!;
     return { chat, row };
+  }
+
+  /** Updates a message under its chat's lock and logs the change with the chat's next seq. */
+  async function change(
+    tx: EntityManager,
+    chat: LockedChat,
+    messageId: string,
+    kind: 'message_edited' | 'message_deleted',
+    assignments: string,
+    values: unknown[],
+  ): Promise<{ row: MessageRow; event: LoggedEvent }> {
+    const seq = await takeSeq(tx, chat);
+    const updated = await tx.execute<MessageRow[]>(
+      `UPDATE messages AS m SET ${assignments} WHERE m.id = ? RETURNING ${MESSAGE_COLUMNS}`,
+      [...values, messageId],
+    );
+    await recordEvent(tx, { chatId: chat.id, seq, kind, messageId });
+    const message = updated[0]!;
+    return {
+      row: message,
+      event: { chatId: chat.id, seq, kind, data: {}, message, replyTo: await replyOf(tx, message) },
+    };
   }
 
   async function publish(event: LoggedEvent) {
@@ -130,22 +152,7 @@ export function createMessages({ orm, bus }: { orm: MikroORM; bus: ChatBus }) {
         if (row.deleted_at !== null) throw notFound('no such message');
         if (row.sender_id !== caller.userId) throw permissionDenied('only the sender can edit a message');
         if (row.body === body) return { row, event: undefined };
-        const seq = await takeSeq(tx, chat);
-        const updated = await tx.execute<MessageRow[]>(
-          `UPDATE messages AS m SET body = ?, edited_at = now() WHERE m.id = ? RETURNING ${MESSAGE_COLUMNS}`,
-          [body, row.id],
-        );
-        await recordEvent(tx, { chatId: chat.id, seq, kind: 'message_edited', messageId: row.id });
-        const message = updated[0]!;
-        const event: LoggedEvent = {
-          chatId: chat.id,
-          seq,
-          kind: 'message_edited',
-          data: {},
-          message,
-          replyTo: await replyOf(tx, message),
-        };
-        return { row: message, event };
+        return change(tx, chat, row.id, 'message_edited', 'body = ?, edited_at = now()', [body]);
       });
       if (result.event) await publish(result.event);
       return withReply(em, result.row);
@@ -161,22 +168,7 @@ export function createMessages({ orm, bus }: { orm: MikroORM; bus: ChatBus }) {
         if (row.sender_id !== caller.userId && !moderator) {
           throw permissionDenied('only the sender or a group OWNER/ADMIN can delete a message');
         }
-        const seq = await takeSeq(tx, chat);
-        const updated = await tx.execute<MessageRow[]>(
-          `UPDATE messages AS m SET body = '', deleted_at = now() WHERE m.id = ? RETURNING ${MESSAGE_COLUMNS}`,
-          [row.id],
-        );
-        await recordEvent(tx, { chatId: chat.id, seq, kind: 'message_deleted', messageId: row.id });
-        const message = updated[0]!;
-        const event: LoggedEvent = {
-          chatId: chat.id,
-          seq,
-          kind: 'message_deleted',
-          data: {},
-          message,
-          replyTo: await replyOf(tx, message),
-        };
-        return { row: message, event };
+        return change(tx, chat, row.id, 'message_deleted', "body = '', deleted_at = now()", []);
       });
       if (result.event) await publish(result.event);
       return withReply(em, result.row);
