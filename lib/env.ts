@@ -108,3 +108,12 @@ export function exitOnConfigError(error: unknown): never {
   }
   throw error;
 }
+
+/** For process entry points: the loaded config, or a plain message and exit 1 when it is invalid. */
+export function configOrExit<T>(load: () => T): T {
+  try {
+    return load();
+  } catch (error) {
+    return exitOnConfigError(error);
+  }
+}

@@ -3,7 +3,7 @@
 // (Ctrl-C) or SIGTERM stops them all, PostgreSQL included.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, exitOnConfigError } from '../lib/env.js';
+import { ConfigError, configOrExit } from '../lib/env.js';
 import { createLogger } from '../lib/logger.js';
 import { loadLauncherEnv } from './config.js';
 import { jwtSecretFor, migrateAll, prepareDatabases, type Databases } from './databases.js';
@@ -13,13 +13,7 @@ const STOP_GRACE_MS = 3_000;
 const READY_TIMEOUT_MS = 60_000;
 
 const started = performance.now();
-const config = (() => {
-  try {
-    return loadLauncherEnv();
-  } catch (error) {
-    return exitOnConfigError(error);
-  }
-})();
+const config = configOrExit(loadLauncherEnv);
 const logger = createLogger('launcher', config.LOG_LEVEL);
 
 interface Child {

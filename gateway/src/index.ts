@@ -1,15 +1,9 @@
-import { exitOnConfigError } from '../../lib/env.js';
+import { configOrExit } from '../../lib/env.js';
 import { createLogger } from '../../lib/logger.js';
 import { runService } from '../../lib/process.js';
 import { createGatewayApp } from './app.js';
 import { loadGatewayConfig } from './config.js';
 
-const config = (() => {
-  try {
-    return loadGatewayConfig();
-  } catch (error) {
-    return exitOnConfigError(error);
-  }
-})();
+const config = configOrExit(loadGatewayConfig);
 const logger = createLogger('gateway', config.logLevel);
 runService(logger, () => createGatewayApp(config, logger));

@@ -1,15 +1,9 @@
-import { exitOnConfigError } from '../../../lib/env.js';
+import { configOrExit } from '../../../lib/env.js';
 import { createLogger } from '../../../lib/logger.js';
 import { runService } from '../../../lib/process.js';
 import { createAuthApp } from './app.js';
 import { loadAuthConfig } from './config.js';
 
-const config = (() => {
-  try {
-    return loadAuthConfig();
-  } catch (error) {
-    return exitOnConfigError(error);
-  }
-})();
+const config = configOrExit(loadAuthConfig);
 const logger = createLogger('auth-service', config.logLevel);
 runService(logger, () => createAuthApp(config, logger));

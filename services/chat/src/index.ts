@@ -1,15 +1,9 @@
-import { exitOnConfigError } from '../../../lib/env.js';
+import { configOrExit } from '../../../lib/env.js';
 import { createLogger } from '../../../lib/logger.js';
 import { runService } from '../../../lib/process.js';
 import { createChatApp } from './app.js';
 import { loadChatConfig } from './config.js';
 
-const config = (() => {
-  try {
-    return loadChatConfig();
-  } catch (error) {
-    return exitOnConfigError(error);
-  }
-})();
+const config = configOrExit(loadChatConfig);
 const logger = createLogger('chat-service', config.logLevel);
 runService(logger, () => createChatApp(config, logger));
