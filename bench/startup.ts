@@ -13,13 +13,21 @@ const RESTARTS = Number(process.argv[2] ?? 5);
 const dir = await mkdtemp(join(tmpdir(), 'messenger-bench-'));
 await chmod(dir, 0o755);
 const gatewayPort = await freePort();
-const { AUTH_DATABASE_URL: _a, CHAT_DATABASE_URL: _c, JWT_SECRET: _j, REDIS_URL: _r, ...inherited } = process.env;
+const {
+  AUTH_DATABASE_URL: _a,
+  CHAT_DATABASE_URL: _c,
+  PROFILES_DATABASE_URL: _p,
+  JWT_SECRET: _j,
+  REDIS_URL: _r,
+  ...inherited
+} = process.env;
 const env = {
   ...inherited,
   DATA_DIR: join(dir, 'data'),
   GATEWAY_PORT: String(gatewayPort),
   AUTH_GRPC_LISTEN: `127.0.0.1:${await freePort()}`,
   CHAT_GRPC_LISTEN: `127.0.0.1:${await freePort()}`,
+  PROFILES_GRPC_LISTEN: `127.0.0.1:${await freePort()}`,
   EMBEDDED_PG_PORT: String(await freePort()),
   LOG_LEVEL: 'warn',
 };

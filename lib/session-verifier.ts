@@ -1,7 +1,7 @@
 import { status, type Metadata } from '@grpc/grpc-js';
 import { isServiceError, unauthenticated, unavailable } from './errors.js';
 import type { ServiceClient } from './grpc/client.js';
-import { bearerToken, callMetadata, REQUEST_ID_METADATA_KEY } from './grpc/metadata.js';
+import { bearerToken, callMetadata, forSubscription, REQUEST_ID_METADATA_KEY } from './grpc/metadata.js';
 import type { AccessTokenKeys } from './jwt.js';
 import type { Logger } from './logger.js';
 import type { AuthServiceClient, WatchRevocationsResponse } from '../proto/gen/auth/v1/auth.js';
@@ -12,6 +12,8 @@ export interface Caller {
   sessionId: string;
   /** The caller's own `authorization` value, for calls made on their behalf. */
   authorization: string;
+  /** The call is a read for a live subscription (see SUBSCRIPTION_METADATA_KEY). */
+  forSubscription: boolean;
 }
 
 export interface SessionVerifier {
@@ -99,7 +101,12 @@ export function createSessionVerifier(options: {
       }
       const entry = valid.get(claims.sessionId);
       if (!entry || entry.userId !== claims.userId) throw unauthenticated('session is not active');
-      return { userId: claims.userId, sessionId: claims.sessionId, authorization: `Bearer ${token}` };
+      return {
+        userId: claims.userId,
+        sessionId: claims.sessionId,
+        authorization: `Bearer ${token}`,
+        forSubscription: forSubscription(metadata),
+      };
     },
     onRevoked(listener) {
       listeners.add(listener);

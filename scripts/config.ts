@@ -10,6 +10,7 @@ export const launcherEnvSchema = z.object({
     .refine((port) => port !== 5432, 'must not be 5432, which a system PostgreSQL may hold'),
   AUTH_DATABASE_URL: env.postgresUrl(),
   CHAT_DATABASE_URL: env.postgresUrl(),
+  PROFILES_DATABASE_URL: env.postgresUrl(),
   JWT_SECRET: env.jwtSecret().optional(),
   GATEWAY_PORT: env.port(8080),
   AUTH_GRPC_LISTEN: env.listen('127.0.0.1:50051'),
@@ -17,6 +18,8 @@ export const launcherEnvSchema = z.object({
   CHAT_GRPC_LISTEN: env.listen('127.0.0.1:50052'),
   CHAT_GRPC_ADDR: z.string().optional(),
   CHAT_INSTANCES: z.coerce.number().int().min(1).max(20).default(1),
+  PROFILES_GRPC_LISTEN: env.listen('127.0.0.1:50053'),
+  PROFILES_GRPC_ADDR: z.string().optional(),
   REDIS_URL: env.redisUrl(),
   METRICS_PORT: env.port(0),
 });
@@ -27,6 +30,7 @@ export type LauncherEnv = z.output<typeof launcherEnvSchema>;
 export const SERVICE_DATABASES = [
   { service: 'auth', urlVariable: 'AUTH_DATABASE_URL', database: 'auth' },
   { service: 'chat', urlVariable: 'CHAT_DATABASE_URL', database: 'chat' },
+  { service: 'profiles', urlVariable: 'PROFILES_DATABASE_URL', database: 'profiles' },
 ] as const;
 
 export function loadLauncherEnv(source?: NodeJS.ProcessEnv): LauncherEnv {

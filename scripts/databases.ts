@@ -9,6 +9,8 @@ import { authEntities } from '../services/auth/src/entities.js';
 import { authMigrations } from '../migrations/auth/index.js';
 import { chatEntities } from '../services/chat/src/entities.js';
 import { chatMigrations } from '../migrations/chat/index.js';
+import { profilesEntities } from '../services/profiles/src/entities.js';
+import { profilesMigrations } from '../migrations/profiles/index.js';
 import { SERVICE_DATABASES, type LauncherEnv } from './config.js';
 
 export interface Databases {
@@ -109,6 +111,7 @@ export async function migrateAll(urls: Databases['urls'], logger: Logger): Promi
   const schemas = {
     auth: { entities: authEntities, migrations: authMigrations },
     chat: { entities: chatEntities, migrations: chatMigrations },
+    profiles: { entities: profilesEntities, migrations: profilesMigrations },
   };
   for (const [service, schema] of Object.entries(schemas) as [keyof typeof schemas, (typeof schemas)['auth']][]) {
     const applied = await migrateDatabase({ url: urls[service], ...schema });

@@ -35,7 +35,10 @@ function chatInstanceAddresses(listen: string, instances: number): string[] {
   return Array.from({ length: instances }, (_, i) => `${host}:${port + 100 * i}`);
 }
 
-/** With a fixed METRICS_PORT N, the gateway takes N, auth-service N+1, chat-service i N+10+i; 0 lets each pick a free one. */
+/**
+ * With a fixed METRICS_PORT N, the gateway takes N, auth-service N+1, profiles-service N+2 and
+ * chat-service instance i N+10+i; 0 lets each pick a free one.
+ */
 const metricsPort = (offset: number) => String(config.METRICS_PORT === 0 ? 0 : config.METRICS_PORT + offset);
 
 function spawnChild(name: string, entry: string, env: Record<string, string>): void {
@@ -119,10 +122,20 @@ try {
       METRICS_PORT: metricsPort(10 + index),
     }),
   );
+  const profilesAddr = config.PROFILES_GRPC_ADDR ?? dialable(config.PROFILES_GRPC_LISTEN);
+  spawnChild('profiles-service', 'services/profiles/src/index.ts', {
+    ...common,
+    PROFILES_DATABASE_URL: dbs.urls.profiles,
+    PROFILES_GRPC_LISTEN: config.PROFILES_GRPC_LISTEN,
+    AUTH_GRPC_ADDR: authAddr,
+    CHAT_GRPC_ADDR: chatAddr,
+    METRICS_PORT: metricsPort(2),
+  });
   spawnChild('gateway', 'gateway/src/index.ts', {
     ...common,
     AUTH_GRPC_ADDR: authAddr,
     CHAT_GRPC_ADDR: chatAddr,
+    PROFILES_GRPC_ADDR: profilesAddr,
     GATEWAY_PORT: String(config.GATEWAY_PORT),
     METRICS_PORT: metricsPort(0),
   });

@@ -6,6 +6,7 @@ import { authEnvSchema, loadAuthConfig } from '../services/auth/src/config.js';
 import { gatewayEnvSchema, loadGatewayConfig } from '../gateway/src/config.js';
 import { launcherEnvSchema } from '../scripts/config.js';
 import { chatEnvSchema } from '../services/chat/src/config.js';
+import { profilesEnvSchema } from '../services/profiles/src/config.js';
 
 const exampleKeys = () =>
   readFileSync(new URL('../.env.example', import.meta.url), 'utf8')
@@ -16,7 +17,7 @@ const exampleKeys = () =>
 describe('.env.example', () => {
   it('lists exactly the variables the processes read', () => {
     const read = new Set(
-      [authEnvSchema, chatEnvSchema, gatewayEnvSchema, launcherEnvSchema].flatMap((schema) =>
+      [authEnvSchema, chatEnvSchema, profilesEnvSchema, gatewayEnvSchema, launcherEnvSchema].flatMap((schema) =>
         Object.keys(schema.shape),
       ),
     );
@@ -31,8 +32,8 @@ describe('.env.example', () => {
         .map((line) => line.split(/=(.*)/s).slice(0, 2) as [string, string]),
     );
     type Field = { safeParse(value: unknown): { success: boolean; data?: unknown } };
-    const fields = [authEnvSchema, chatEnvSchema, gatewayEnvSchema, launcherEnvSchema].flatMap((schema) =>
-      Object.entries(schema.shape as Record<string, Field>),
+    const fields = [authEnvSchema, chatEnvSchema, profilesEnvSchema, gatewayEnvSchema, launcherEnvSchema].flatMap(
+      (schema) => Object.entries(schema.shape as Record<string, Field>),
     );
     for (const key of Object.keys(example)) {
       const withDefault = fields.filter(
@@ -89,6 +90,7 @@ describe('configuration', () => {
     const noSecret = launch({
       AUTH_DATABASE_URL: 'postgres://x@127.0.0.1:1/auth',
       CHAT_DATABASE_URL: 'postgres://x@127.0.0.1:1/chat',
+      PROFILES_DATABASE_URL: 'postgres://x@127.0.0.1:1/profiles',
     });
     expect(noSecret.status).toBe(1);
     expect(noSecret.stderr).toContain('JWT_SECRET: is required when database URLs are set');
@@ -108,7 +110,7 @@ describe('configuration', () => {
       timeout: 20_000,
     });
     expect(run.status).toBe(1);
-    expect(run.stderr).toContain('CHAT_DATABASE_URL: set every database URL or none');
+    expect(run.stderr).toContain('CHAT_DATABASE_URL, PROFILES_DATABASE_URL: set every database URL or none');
   });
 
   it('stops a process with a message naming the variable', () => {

@@ -2,12 +2,14 @@ import type { ClientReadableStream } from '@grpc/grpc-js';
 import { createServiceClient, type ServiceClient } from '../../lib/grpc/client.js';
 import { AuthServiceClient } from '../../proto/gen/auth/v1/auth.js';
 import { ChatServiceClient } from '../../proto/gen/chat/v1/chat.js';
+import { ProfilesServiceClient } from '../../proto/gen/profiles/v1/profiles.js';
 import type { GatewayConfig } from './config.js';
 
 /** The gateway's gRPC clients, one per upstream service, shared by every request. */
 export interface Upstreams {
   auth: ServiceClient<AuthServiceClient>;
   chat: ServiceClient<ChatServiceClient>;
+  profiles: ServiceClient<ProfilesServiceClient>;
   /** Subscribe calls open on behalf of WebSocket clients. */
   openStreams: Set<ClientReadableStream<unknown>>;
   close(): void;
@@ -17,15 +19,18 @@ export function createUpstreams(config: GatewayConfig): Upstreams {
   const options = { deadlineMs: config.grpcDeadlineMs };
   const auth = createServiceClient(AuthServiceClient, config.upstreams.auth, options);
   const chat = createServiceClient(ChatServiceClient, config.upstreams.chat, options);
+  const profiles = createServiceClient(ProfilesServiceClient, config.upstreams.profiles, options);
   const openStreams = new Set<ClientReadableStream<unknown>>();
   return {
     auth,
     chat,
+    profiles,
     openStreams,
     close: () => {
       for (const stream of openStreams) stream.cancel();
       auth.close();
       chat.close();
+      profiles.close();
     },
   };
 }

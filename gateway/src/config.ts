@@ -8,6 +8,7 @@ export const gatewayEnvSchema = z.object({
   GATEWAY_HOST: z.string().default('127.0.0.1'),
   AUTH_GRPC_ADDR: env.addressList('127.0.0.1:50051'),
   CHAT_GRPC_ADDR: env.addressList('127.0.0.1:50052'),
+  PROFILES_GRPC_ADDR: env.addressList('127.0.0.1:50053'),
   GRPC_DEADLINE: env.duration('5s'),
   METRICS_PORT: env.port(0),
   METRICS_HOST: z.string().default('127.0.0.1'),
@@ -21,7 +22,7 @@ function gatewayConfigFrom(e: z.output<typeof gatewayEnvSchema>) {
     logLevel: e.LOG_LEVEL,
     port: e.GATEWAY_PORT,
     host: e.GATEWAY_HOST,
-    upstreams: { auth: e.AUTH_GRPC_ADDR, chat: e.CHAT_GRPC_ADDR },
+    upstreams: { auth: e.AUTH_GRPC_ADDR, chat: e.CHAT_GRPC_ADDR, profiles: e.PROFILES_GRPC_ADDR },
     grpcDeadlineMs: e.GRPC_DEADLINE,
     metrics: { port: e.METRICS_PORT, host: e.METRICS_HOST },
   });

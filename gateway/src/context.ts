@@ -5,6 +5,7 @@ import { callMetadata } from '../../lib/grpc/metadata.js';
 import type { CallOptions, PromiseClient } from '../../lib/grpc/client.js';
 import type { AuthServiceClient, ValidateSessionResponse } from '../../proto/gen/auth/v1/auth.js';
 import type { ChatServiceClient } from '../../proto/gen/chat/v1/chat.js';
+import type { Profile, ProfilesServiceClient } from '../../proto/gen/profiles/v1/profiles.js';
 import type { Upstreams } from './clients.js';
 import type { ChatModel, UserModel } from './mappers.js';
 
@@ -17,12 +18,17 @@ export interface GatewayContext {
   socket: { ws: WebSocket; maxBuffered: number; slowAfterMs: number } | undefined;
   auth: PromiseClient<AuthServiceClient>;
   chat: PromiseClient<ChatServiceClient>;
+  profiles: PromiseClient<ProfilesServiceClient>;
   upstreams: Upstreams;
   /** Options for a gRPC call made on behalf of this operation's caller. */
   call: CallOptions;
   /** The caller's session, checked once per operation by auth-service. */
   viewer(): Promise<ValidateSessionResponse>;
-  loaders: { users: DataLoader<string, UserModel | null>; chats: DataLoader<string, ChatModel | null> };
+  loaders: {
+    users: DataLoader<string, UserModel | null>;
+    chats: DataLoader<string, ChatModel | null>;
+    profiles: DataLoader<string, Profile | null>;
+  };
   /** Forgets what the loaders cached: a subscription calls it before each event. */
   resetLoaders(): void;
 }
@@ -46,6 +52,7 @@ export function createContext(options: {
   };
   const auth = options.upstreams.auth.unary;
   const chat = options.upstreams.chat.unary;
+  const profiles = options.upstreams.profiles.unary;
   let viewer: Promise<ValidateSessionResponse> | undefined;
   const loaders = {
     users: new DataLoader<string, UserModel | null>(async (ids) => {
@@ -55,6 +62,10 @@ export function createContext(options: {
     chats: new DataLoader<string, ChatModel | null>(async (ids) => {
       const { results } = await chat.getChats({ ids: [...ids] }, call);
       return ids.map((_id, index) => results[index]?.chat ?? null);
+    }),
+    profiles: new DataLoader<string, Profile | null>(async (ids) => {
+      const { results } = await profiles.getProfiles({ userIds: [...ids] }, call);
+      return ids.map((_id, index) => results[index]?.profile ?? null);
     }),
   };
   return {
@@ -66,11 +77,13 @@ export function createContext(options: {
     call,
     viewer: () => (viewer ??= auth.validateSession({ allowExpired: false }, call)),
     chat,
+    profiles,
     upstreams: options.upstreams,
     loaders,
     resetLoaders: () => {
       loaders.users.clearAll();
       loaders.chats.clearAll();
+      loaders.profiles.clearAll();
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { AuthTokens, Session, User } from '../../proto/gen/auth/v1/auth.js';
+import type { Profile } from '../../proto/gen/profiles/v1/profiles.js';
 import type {
   Chat as ChatProto,
   ChatMember as ChatMemberProto,
@@ -49,4 +50,9 @@ export interface TypingModel {
   userId: string;
   typing: boolean;
 }
-export type ChatEventPayload = MessageEventModel | ChatEventModel | ReadReceiptModel | TypingModel;
+export interface UserUpdatedModel {
+  __typename: 'UserUpdated';
+  userId: string;
+}
+export type ProfileModel = Profile;
+export type ChatEventPayload = MessageEventModel | ChatEventModel | ReadReceiptModel | TypingModel | UserUpdatedModel;

@@ -56,6 +56,8 @@ export function toPayload(event: ChatEvent): ChatEventPayload | undefined {
       };
     case 'typing':
       return { __typename: 'TypingIndicator', chatId, userId: kind.typing.userId, typing: kind.typing.typing };
+    case 'userUpdated':
+      return { __typename: 'UserUpdated', userId: kind.userUpdated.userId };
     default:
       return undefined;
   }

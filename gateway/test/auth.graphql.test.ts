@@ -267,7 +267,10 @@ describe('HTTP surface', () => {
     // This gateway has no chat-service to talk to.
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(503);
-    expect(await ready.json()).toEqual({ status: 'unavailable', services: { auth: true, chat: false } });
+    expect(await ready.json()).toEqual({
+      status: 'unavailable',
+      services: { auth: true, chat: false, profiles: false },
+    });
   });
 
   it('echoes a given x-request-id and makes one up otherwise', async () => {

@@ -13,6 +13,8 @@ export async function startGateway(
     GATEWAY_PORT: '0',
     AUTH_GRPC_ADDR: authPorts.map((port) => `127.0.0.1:${port}`).join(','),
     CHAT_GRPC_ADDR: chatPorts.map((port) => `127.0.0.1:${port}`).join(','),
+    // No profiles-service unless the caller names one (PROFILES_GRPC_ADDR in `env`).
+    PROFILES_GRPC_ADDR: '127.0.0.1:1',
     ...env,
   });
   return createGatewayApp(config, createLogger('gateway', process.env.LOG_LEVEL ?? 'silent'), undefined, options);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { useChatService } from './chat.js';
+import { useProfilesService } from './profiles.js';
 import { graphqlClient, startGateway } from './gateway.js';
 import type { GatewayApp } from '../../gateway/src/app.js';
 
@@ -12,9 +13,15 @@ import type { GatewayApp } from '../../gateway/src/app.js';
  */
 export function useStack(label: string, options: Parameters<typeof useChatService>[1] = {}) {
   const chatService = useChatService(label, options);
+  const profilesService = useProfilesService(`${label}_profiles`, () => ({
+    auth: chatService.authService.app.port,
+    chat: chatService.app.port,
+    secret: chatService.authService.secret,
+  }));
   const clients: Client[] = [];
   const fixture = {
     chatService,
+    profilesService,
     gateway: undefined as unknown as GatewayApp,
     get gql() {
       return graphqlClient(fixture.gateway.port).request;
@@ -35,7 +42,11 @@ export function useStack(label: string, options: Parameters<typeof useChatServic
     },
   };
   beforeAll(async () => {
-    fixture.gateway = await startGateway([chatService.authService.app.port], {}, [chatService.app.port]);
+    fixture.gateway = await startGateway(
+      [chatService.authService.app.port],
+      { PROFILES_GRPC_ADDR: `127.0.0.1:${profilesService.app.port}` },
+      [chatService.app.port],
+    );
   });
   afterAll(async () => {
     for (const client of clients) await client.dispose();

@@ -29,24 +29,27 @@ async function startChatProcess(): Promise<ChildProcess> {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,
-      LOG_LEVEL: 'silent',
+      LOG_LEVEL: 'info',
       CHAT_GRPC_LISTEN: `127.0.0.1:${chatPort}`,
       CHAT_DATABASE_URL: db.url,
       AUTH_GRPC_ADDR: `127.0.0.1:${auth.app.port}`,
       JWT_SECRET: auth.secret,
     },
-    stdio: 'ignore',
+    stdio: ['ignore', 'pipe', 'ignore'],
   });
-  const deadline = Date.now() + 30_000;
-  while (
-    !(await fetch(`http://127.0.0.1:${gateway.port}/readyz`).then(
-      (r) => r.ok,
-      () => false,
-    ))
-  ) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error('chat-service did not start');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  // Ready when it logs so (its log lines go to a pipe read here).
+  await new Promise<void>((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`chat-service did not start:\n${output}`)), 30_000);
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('"msg":"chat-service ready"')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', () => reject(new Error(`chat-service exited:\n${output}`)));
+  });
   return child;
 }
 

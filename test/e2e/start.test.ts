@@ -54,6 +54,7 @@ beforeAll(async () => {
     TEST_DATABASE_URL: _t,
     AUTH_DATABASE_URL: _a,
     CHAT_DATABASE_URL: _c,
+    PROFILES_DATABASE_URL: _p,
     JWT_SECRET: _j,
     REDIS_URL: _r,
     ...rest
@@ -64,6 +65,7 @@ beforeAll(async () => {
     GATEWAY_PORT: String(gatewayPort),
     AUTH_GRPC_LISTEN: `127.0.0.1:${await freePort()}`,
     CHAT_GRPC_LISTEN: `127.0.0.1:${await freePort()}`,
+    PROFILES_GRPC_LISTEN: `127.0.0.1:${await freePort()}`,
     EMBEDDED_PG_PORT: String(await freePort()),
     LOG_LEVEL: 'warn',
   };

@@ -13,6 +13,8 @@ import type {
   ChatEventModel,
   ReadReceiptModel,
   TypingModel,
+  UserUpdatedModel,
+  ProfileModel,
 } from '../mappers.js';
 import type { GatewayContext } from '../context.js';
 export type Maybe<T> = T | null;
@@ -90,7 +92,14 @@ export type ChatEdge = {
 };
 
 export type ChatEvent =
-  ChatUpdated | MessageCreated | MessageDeleted | MessageEdited | ReadReceipt | RemovedFromChat | TypingIndicator;
+  | ChatUpdated
+  | MessageCreated
+  | MessageDeleted
+  | MessageEdited
+  | ReadReceipt
+  | RemovedFromChat
+  | TypingIndicator
+  | UserUpdated;
 
 export type ChatKind = 'DIRECT' | 'GROUP';
 
@@ -209,6 +218,8 @@ export type Mutation = {
   setChatMemberRole: Chat;
   /** Ephemeral; after 5 s without a refresh the server announces typing: false. */
   setTyping: Scalars['Boolean']['output'];
+  /** The caller's own profile. */
+  updateProfile: User;
 };
 
 export type MutationAddChatMembersArgs = {
@@ -278,12 +289,28 @@ export type MutationSetTypingArgs = {
   typing?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
+export type MutationUpdateProfileArgs = {
+  input: UpdateProfileInput;
+};
+
 export type PageInfo = {
   __typename?: 'PageInfo';
   endCursor: Maybe<Scalars['String']['output']>;
   hasNextPage: Scalars['Boolean']['output'];
   hasPreviousPage: Scalars['Boolean']['output'];
   startCursor: Maybe<Scalars['String']['output']>;
+};
+
+export type Profile = {
+  __typename?: 'Profile';
+  /** An https URL, or null. */
+  avatarUrl: Maybe<Scalars['String']['output']>;
+  /** Empty by default. */
+  bio: Scalars['String']['output'];
+  /** Defaults to the username. */
+  displayName: Scalars['String']['output'];
+  /** Null for a default profile that was never changed. */
+  updatedAt: Maybe<Scalars['DateTime']['output']>;
 };
 
 export type Query = {
@@ -296,7 +323,7 @@ export type Query = {
   me: User;
   /** History by seq, both directions: first/after or last/before (at most 100); neither gives the newest 50. */
   messages: MessageConnection;
-  /** Users whose username starts with `query` (case-insensitive). `query` 1–64 characters, `first` at most 50. */
+  /** Users whose username or display name starts with `query` (case-insensitive). `query` 1–64 characters, `first` at most 50. */
   searchUsers: Array<User>;
   /** The caller's active sessions (devices). */
   sessions: Array<Session>;
@@ -394,13 +421,31 @@ export type TypingIndicator = {
   user: User;
 };
 
+/** Each field optional: an omitted field is unchanged, null resets it to the default. */
+export type UpdateProfileInput = {
+  /** https only, at most 2048 characters. */
+  avatarUrl?: InputMaybe<Scalars['String']['input']>;
+  /** At most 500 characters. */
+  bio?: InputMaybe<Scalars['String']['input']>;
+  /** 1–64 characters. */
+  displayName?: InputMaybe<Scalars['String']['input']>;
+};
+
 export type User = {
   __typename?: 'User';
   createdAt: Scalars['DateTime']['output'];
   /** Only for the caller's own user; null for everyone else. */
   email: Maybe<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
+  /** Null only when profiles-service cannot answer (the error then sits at this path). */
+  profile: Maybe<Profile>;
   username: Scalars['String']['output'];
+};
+
+/** A profile change of someone the caller shares a chat with, the caller included. Not in the log: no seq. */
+export type UserUpdated = {
+  __typename?: 'UserUpdated';
+  user: User;
 };
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
@@ -496,7 +541,8 @@ export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
     | MessageEventModel
     | ReadReceiptModel
     | ChatEventModel
-    | TypingModel;
+    | TypingModel
+    | UserUpdatedModel;
 };
 
 /** Mapping between all available schema types and the resolvers types */
@@ -525,6 +571,7 @@ export type ResolversTypes = {
   MessageEdited: ResolverTypeWrapper<MessageEventModel>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  Profile: ResolverTypeWrapper<ProfileModel>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ReadReceipt: ResolverTypeWrapper<ReadReceiptModel>;
   RegisterInput: RegisterInput;
@@ -534,7 +581,9 @@ export type ResolversTypes = {
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   TypingIndicator: ResolverTypeWrapper<TypingModel>;
+  UpdateProfileInput: UpdateProfileInput;
   User: ResolverTypeWrapper<UserModel>;
+  UserUpdated: ResolverTypeWrapper<UserUpdatedModel>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -561,6 +610,7 @@ export type ResolversParentTypes = {
   MessageEdited: MessageEventModel;
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
+  Profile: ProfileModel;
   Query: Record<PropertyKey, never>;
   ReadReceipt: ReadReceiptModel;
   RegisterInput: RegisterInput;
@@ -570,7 +620,9 @@ export type ResolversParentTypes = {
   String: Scalars['String']['output'];
   Subscription: Record<PropertyKey, never>;
   TypingIndicator: TypingModel;
+  UpdateProfileInput: UpdateProfileInput;
   User: UserModel;
+  UserUpdated: UserUpdatedModel;
 };
 
 export type AuthPayloadResolvers<
@@ -633,7 +685,8 @@ export type ChatEventResolvers<
     | 'MessageEdited'
     | 'ReadReceipt'
     | 'RemovedFromChat'
-    | 'TypingIndicator',
+    | 'TypingIndicator'
+    | 'UserUpdated',
     ParentType,
     ContextType
   >;
@@ -815,6 +868,12 @@ export type MutationResolvers<
     ContextType,
     RequireFields<MutationSetTypingArgs, 'chatId' | 'typing'>
   >;
+  updateProfile?: Resolver<
+    ResolversTypes['User'],
+    ParentType,
+    ContextType,
+    RequireFields<MutationUpdateProfileArgs, 'input'>
+  >;
 };
 
 export type PageInfoResolvers<
@@ -825,6 +884,16 @@ export type PageInfoResolvers<
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   hasPreviousPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type ProfileResolvers<
+  ContextType = GatewayContext,
+  ParentType extends ResolversParentTypes['Profile'] = ResolversParentTypes['Profile'],
+> = {
+  avatarUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  bio?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  displayName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  updatedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
 };
 
 export type QueryResolvers<
@@ -911,7 +980,16 @@ export type UserResolvers<
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  profile?: Resolver<Maybe<ResolversTypes['Profile']>, ParentType, ContextType>;
   username?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type UserUpdatedResolvers<
+  ContextType = GatewayContext,
+  ParentType extends ResolversParentTypes['UserUpdated'] = ResolversParentTypes['UserUpdated'],
+> = {
+  user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type Resolvers<ContextType = GatewayContext> = {
@@ -931,6 +1009,7 @@ export type Resolvers<ContextType = GatewayContext> = {
   MessageEdited?: MessageEditedResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  Profile?: ProfileResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   ReadReceipt?: ReadReceiptResolvers<ContextType>;
   RemovedFromChat?: RemovedFromChatResolvers<ContextType>;
@@ -938,4 +1017,5 @@ export type Resolvers<ContextType = GatewayContext> = {
   Subscription?: SubscriptionResolvers<ContextType>;
   TypingIndicator?: TypingIndicatorResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
+  UserUpdated?: UserUpdatedResolvers<ContextType>;
 };

@@ -20,6 +20,9 @@ export const eventResolvers: Resolvers = {
   ReadReceipt: {
     user: async (event, _args, ctx) => required((await ctx.loaders.users.load(event.userId)) ?? undefined, 'user'),
   },
+  UserUpdated: {
+    user: async (event, _args, ctx) => required((await ctx.loaders.users.load(event.userId)) ?? undefined, 'user'),
+  },
   TypingIndicator: {
     user: async (event, _args, ctx) => required((await ctx.loaders.users.load(event.userId)) ?? undefined, 'user'),
   },

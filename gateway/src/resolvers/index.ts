@@ -4,6 +4,7 @@ import { authResolvers } from './auth.js';
 import { chatResolvers } from './chats.js';
 import { eventResolvers } from './events.js';
 import { messageResolvers } from './messages.js';
+import { profileResolvers } from './profiles.js';
 import { DateTime } from './scalars.js';
 import { userResolvers } from './users.js';
 
@@ -14,4 +15,5 @@ export const resolvers: Resolvers = mergeResolvers([
   chatResolvers,
   messageResolvers,
   eventResolvers,
+  profileResolvers,
 ]);

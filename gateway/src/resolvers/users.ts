@@ -1,6 +1,8 @@
+import { status } from '@grpc/grpc-js';
+import { isServiceError } from '../../../lib/errors.js';
 import { userInputError } from '../errors.js';
 import type { Resolvers } from '../generated/resolvers.js';
-import { required } from '../mappers.js';
+import { required, type UserModel } from '../mappers.js';
 
 const SEARCH_MAX = 50;
 
@@ -14,7 +16,26 @@ export const userResolvers: Resolvers = {
     user: (_root, { id }, ctx) => ctx.loaders.users.load(id),
     searchUsers: async (_root, { query, first }, ctx) => {
       if (first < 1 || first > SEARCH_MAX) throw userInputError('first', `first must be between 1 and ${SEARCH_MAX}`);
-      return (await ctx.auth.searchUsers({ query, limit: first }, ctx.call)).users;
+      // Username matches first, then display-name matches of other users, up to `first`.
+      const [byName, byProfile] = await Promise.all([
+        ctx.auth.searchUsers({ query, limit: first }, ctx.call),
+        // Without profiles-service, the username matches still answer.
+        ctx.profiles.searchProfiles({ query, limit: first }, ctx.call).catch((error: unknown) => {
+          if (isServiceError(error) && (error.code === status.UNAVAILABLE || error.code === status.DEADLINE_EXCEEDED)) {
+            ctx.logger.warn({ err: error }, 'searchUsers without display names: profiles-service unavailable');
+            return { profiles: [] };
+          }
+          throw error;
+        }),
+      ]);
+      const seen = new Set(byName.users.map((user) => user.id));
+      const more = byProfile.profiles.map((profile) => profile.userId).filter((id) => !seen.has(id));
+      const others = await ctx.loaders.users.loadMany(more);
+      const users = [
+        ...byName.users,
+        ...others.filter((user): user is UserModel => user !== null && !(user instanceof Error)),
+      ];
+      return users.slice(0, first);
     },
   },
   User: {

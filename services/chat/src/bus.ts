@@ -6,7 +6,9 @@ export type LiveEvent =
   /** A new chat (seq 0, not logged): its members' streams start following it. */
   | { kind: 'created'; chatId: string; memberIds: string[] }
   | { kind: 'read'; chatId: string; userId: string; lastReadSeq: number }
-  | { kind: 'typing'; chatId: string; userId: string; typing: boolean };
+  | { kind: 'typing'; chatId: string; userId: string; typing: boolean }
+  /** A profile changed: everyone sharing one of `chatIds` with the user, and the user, hear of it. */
+  | { kind: 'user_updated'; userId: string; chatIds: string[] };
 
 export type BusEvent = { type: 'logged'; event: LoggedEvent } | { type: 'live'; event: LiveEvent };
 

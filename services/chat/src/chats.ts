@@ -283,6 +283,17 @@ export function createChats({ orm, bus, users }: ChatsDeps) {
       };
     },
 
+    /** Tells everyone who shares a chat with the caller (and the caller) that their profile changed. */
+    async announceUserUpdated(caller: Caller): Promise<void> {
+      const rows = await orm.em
+        .fork()
+        .execute<{ chat_id: string }[]>('SELECT chat_id FROM chat_members WHERE user_id = ?', [caller.userId]);
+      await bus.publish({
+        type: 'live',
+        event: { kind: 'user_updated', userId: caller.userId, chatIds: rows.map((row) => row.chat_id) },
+      });
+    },
+
     /** One entry per id, in order; undefined where the caller is not a member. */
     async get(caller: Caller, ids: string[]): Promise<(ChatProto | undefined)[]> {
       if (ids.length > LIMITS.getChatsMax) throw invalidArgument('ids', `at most ${LIMITS.getChatsMax} ids per call`);

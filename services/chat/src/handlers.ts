@@ -74,6 +74,10 @@ export function chatHandlers({
       await typing.set(request.chatId.toLowerCase(), me.userId, request.typing);
       return {};
     },
+    async notifyUserUpdated(_request, ctx) {
+      await chats.announceUserUpdated(await caller(ctx));
+      return {};
+    },
     // A subscription lives as long as its session, not its access token.
     async subscribe(request, call, ctx) {
       const me = await verifier.verify(ctx.metadata, { allowExpired: true });

@@ -228,7 +228,11 @@ class Stream {
     }
   }
 
-  onLive(event: Exclude<LiveEvent, { kind: 'created' }>): void {
+  onUserUpdated(userId: string): void {
+    this.write({ chatId: '', seq: 0, kind: { $case: 'userUpdated', userUpdated: { userId } } });
+  }
+
+  onLive(event: Extract<LiveEvent, { kind: 'read' | 'typing' }>): void {
     if (!this.chats.has(event.chatId)) return;
     if (event.kind === 'read') {
       this.write({
@@ -365,6 +369,12 @@ export function createStreamHub(options: {
       for (const userId of event.memberIds) {
         for (const stream of byUser.get(userId) ?? []) stream.enqueue(() => stream.onCreated(em(), event.chatId));
       }
+      return;
+    }
+    if (event.kind === 'user_updated') {
+      const targets = new Set(byUser.get(event.userId));
+      for (const chatId of event.chatIds) for (const stream of byChat.get(chatId) ?? []) targets.add(stream);
+      for (const stream of targets) stream.enqueue(async () => stream.onUserUpdated(event.userId));
       return;
     }
     for (const stream of new Set([...(byChat.get(event.chatId) ?? []), ...starting])) {

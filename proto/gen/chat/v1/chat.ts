@@ -343,9 +343,21 @@ export interface TypingEvent {
   typing: boolean;
 }
 
+export interface NotifyUserUpdatedRequest {}
+
+export interface NotifyUserUpdatedResponse {}
+
+/** A profile change of someone the subscriber shares a chat with (or of the subscriber). */
+export interface UserUpdatedEvent {
+  userId: string;
+}
+
 export interface ChatEvent {
   chatId: string;
-  /** The event's seq in the chat's log; 0 for live-only events (read receipts, typing). */
+  /**
+   * The event's seq in the chat's log; 0 for live-only events (read receipts, typing, user
+   * updates). A user update names no chat (chat_id is empty).
+   */
   seq: number;
   kind:
     | { $case: 'messageCreated'; messageCreated: MessageEvent }
@@ -355,6 +367,7 @@ export interface ChatEvent {
     | { $case: 'removedFromChat'; removedFromChat: RemovedFromChatEvent }
     | { $case: 'readReceipt'; readReceipt: ReadReceiptEvent }
     | { $case: 'typing'; typing: TypingEvent }
+    | { $case: 'userUpdated'; userUpdated: UserUpdatedEvent }
     | undefined;
 }
 
@@ -4332,6 +4345,183 @@ export const TypingEvent: MessageFns<TypingEvent> = {
   },
 };
 
+function createBaseNotifyUserUpdatedRequest(): NotifyUserUpdatedRequest {
+  return {};
+}
+
+export const NotifyUserUpdatedRequest: MessageFns<NotifyUserUpdatedRequest> = {
+  encode(_: NotifyUserUpdatedRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NotifyUserUpdatedRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNotifyUserUpdatedRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): NotifyUserUpdatedRequest {
+    return {};
+  },
+
+  toJSON(_: NotifyUserUpdatedRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<NotifyUserUpdatedRequest>): NotifyUserUpdatedRequest {
+    return NotifyUserUpdatedRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<NotifyUserUpdatedRequest>): NotifyUserUpdatedRequest {
+    const message = createBaseNotifyUserUpdatedRequest();
+    return message;
+  },
+};
+
+function createBaseNotifyUserUpdatedResponse(): NotifyUserUpdatedResponse {
+  return {};
+}
+
+export const NotifyUserUpdatedResponse: MessageFns<NotifyUserUpdatedResponse> = {
+  encode(_: NotifyUserUpdatedResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NotifyUserUpdatedResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNotifyUserUpdatedResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): NotifyUserUpdatedResponse {
+    return {};
+  },
+
+  toJSON(_: NotifyUserUpdatedResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<NotifyUserUpdatedResponse>): NotifyUserUpdatedResponse {
+    return NotifyUserUpdatedResponse.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<NotifyUserUpdatedResponse>): NotifyUserUpdatedResponse {
+    const message = createBaseNotifyUserUpdatedResponse();
+    return message;
+  },
+};
+
+function createBaseUserUpdatedEvent(): UserUpdatedEvent {
+  return { userId: '' };
+}
+
+export const UserUpdatedEvent: MessageFns<UserUpdatedEvent> = {
+  encode(message: UserUpdatedEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== '') {
+      writer.uint32(10).string(message.userId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UserUpdatedEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUserUpdatedEvent();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UserUpdatedEvent {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+          ? globalThis.String(object.user_id)
+          : '',
+    };
+  },
+
+  toJSON(message: UserUpdatedEvent): unknown {
+    const obj: any = {};
+    if (message.userId !== '') {
+      obj.userId = message.userId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UserUpdatedEvent>): UserUpdatedEvent {
+    return UserUpdatedEvent.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UserUpdatedEvent>): UserUpdatedEvent {
+    const message = createBaseUserUpdatedEvent();
+    message.userId = object.userId ?? '';
+    return message;
+  },
+};
+
 function createBaseChatEvent(): ChatEvent {
   return { chatId: '', seq: 0, kind: undefined };
 }
@@ -4365,6 +4555,9 @@ export const ChatEvent: MessageFns<ChatEvent> = {
         break;
       case 'typing':
         TypingEvent.encode(message.kind.typing, writer.uint32(74).fork()).join();
+        break;
+      case 'userUpdated':
+        UserUpdatedEvent.encode(message.kind.userUpdated, writer.uint32(82).fork()).join();
         break;
     }
     return writer;
@@ -4458,6 +4651,14 @@ export const ChatEvent: MessageFns<ChatEvent> = {
             message.kind = { $case: 'typing', typing: TypingEvent.decode(reader, reader.uint32()) };
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.kind = { $case: 'userUpdated', userUpdated: UserUpdatedEvent.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4510,7 +4711,14 @@ export const ChatEvent: MessageFns<ChatEvent> = {
                               ? { $case: 'readReceipt', readReceipt: ReadReceiptEvent.fromJSON(object.read_receipt) }
                               : isSet(object.typing)
                                 ? { $case: 'typing', typing: TypingEvent.fromJSON(object.typing) }
-                                : undefined,
+                                : isSet(object.userUpdated)
+                                  ? { $case: 'userUpdated', userUpdated: UserUpdatedEvent.fromJSON(object.userUpdated) }
+                                  : isSet(object.user_updated)
+                                    ? {
+                                        $case: 'userUpdated',
+                                        userUpdated: UserUpdatedEvent.fromJSON(object.user_updated),
+                                      }
+                                    : undefined,
     };
   },
 
@@ -4536,6 +4744,8 @@ export const ChatEvent: MessageFns<ChatEvent> = {
       obj.readReceipt = ReadReceiptEvent.toJSON(message.kind.readReceipt);
     } else if (message.kind?.$case === 'typing') {
       obj.typing = TypingEvent.toJSON(message.kind.typing);
+    } else if (message.kind?.$case === 'userUpdated') {
+      obj.userUpdated = UserUpdatedEvent.toJSON(message.kind.userUpdated);
     }
     return obj;
   },
@@ -4596,6 +4806,12 @@ export const ChatEvent: MessageFns<ChatEvent> = {
       case 'typing': {
         if (object.kind?.typing !== undefined && object.kind?.typing !== null) {
           message.kind = { $case: 'typing', typing: TypingEvent.fromPartial(object.kind.typing) };
+        }
+        break;
+      }
+      case 'userUpdated': {
+        if (object.kind?.userUpdated !== undefined && object.kind?.userUpdated !== null) {
+          message.kind = { $case: 'userUpdated', userUpdated: UserUpdatedEvent.fromPartial(object.kind.userUpdated) };
         }
         break;
       }
@@ -4884,6 +5100,21 @@ export const ChatServiceService = {
     responseSerialize: (value: SubscribeResponse): Buffer => Buffer.from(SubscribeResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): SubscribeResponse => SubscribeResponse.decode(value),
   },
+  /**
+   * Called by profiles-service after the caller's profile changed: everyone who shares a chat
+   * with the caller (the caller included) receives a UserUpdated event.
+   */
+  notifyUserUpdated: {
+    path: '/messenger.chat.v1.ChatService/NotifyUserUpdated' as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: NotifyUserUpdatedRequest): Buffer =>
+      Buffer.from(NotifyUserUpdatedRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): NotifyUserUpdatedRequest => NotifyUserUpdatedRequest.decode(value),
+    responseSerialize: (value: NotifyUserUpdatedResponse): Buffer =>
+      Buffer.from(NotifyUserUpdatedResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): NotifyUserUpdatedResponse => NotifyUserUpdatedResponse.decode(value),
+  },
 } as const;
 
 export interface ChatServiceServer extends UntypedServiceImplementation {
@@ -4923,6 +5154,11 @@ export interface ChatServiceServer extends UntypedServiceImplementation {
    * seq order. Long-lived: no deadline.
    */
   subscribe: handleServerStreamingCall<SubscribeRequest, SubscribeResponse>;
+  /**
+   * Called by profiles-service after the caller's profile changed: everyone who shares a chat
+   * with the caller (the caller included) receives a UserUpdated event.
+   */
+  notifyUserUpdated: handleUnaryCall<NotifyUserUpdatedRequest, NotifyUserUpdatedResponse>;
 }
 
 export interface ChatServiceClient extends Client {
@@ -5177,6 +5413,25 @@ export interface ChatServiceClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<SubscribeResponse>;
+  /**
+   * Called by profiles-service after the caller's profile changed: everyone who shares a chat
+   * with the caller (the caller included) receives a UserUpdated event.
+   */
+  notifyUserUpdated(
+    request: NotifyUserUpdatedRequest,
+    callback: (error: ServiceError | null, response: NotifyUserUpdatedResponse) => void,
+  ): ClientUnaryCall;
+  notifyUserUpdated(
+    request: NotifyUserUpdatedRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: NotifyUserUpdatedResponse) => void,
+  ): ClientUnaryCall;
+  notifyUserUpdated(
+    request: NotifyUserUpdatedRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: NotifyUserUpdatedResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const ChatServiceClient = makeGenericClientConstructor(

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { env, loadEnv } from '../../../lib/env.js';
+
+export const profilesEnvSchema = z.object({
+  NODE_ENV: env.nodeEnv(),
+  LOG_LEVEL: env.logLevel(),
+  PROFILES_GRPC_LISTEN: env.listen('127.0.0.1:50053'),
+  PROFILES_DATABASE_URL: env.postgresUrl().pipe(z.string({ error: 'is required' })),
+  AUTH_GRPC_ADDR: env.addressList('127.0.0.1:50051'),
+  CHAT_GRPC_ADDR: env.addressList('127.0.0.1:50052'),
+  GRPC_DEADLINE: env.duration('5s'),
+  JWT_SECRET: env.jwtSecret(),
+  METRICS_PORT: env.port(0),
+  METRICS_HOST: z.string().default('127.0.0.1'),
+});
+
+export type ProfilesConfig = ReturnType<typeof profilesConfigFrom>;
+
+function profilesConfigFrom(e: z.output<typeof profilesEnvSchema>) {
+  return Object.freeze({
+    nodeEnv: e.NODE_ENV,
+    logLevel: e.LOG_LEVEL,
+    listen: e.PROFILES_GRPC_LISTEN,
+    databaseUrl: e.PROFILES_DATABASE_URL,
+    authAddresses: e.AUTH_GRPC_ADDR,
+    chatAddresses: e.CHAT_GRPC_ADDR,
+    grpcDeadlineMs: e.GRPC_DEADLINE,
+    jwtSecret: e.JWT_SECRET,
+    metrics: { port: e.METRICS_PORT, host: e.METRICS_HOST },
+  });
+}
+
+export function loadProfilesConfig(source?: NodeJS.ProcessEnv): ProfilesConfig {
+  return profilesConfigFrom(loadEnv(profilesEnvSchema, source));
+}
