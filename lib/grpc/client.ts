@@ -55,7 +55,14 @@ type ClientConstructor<C> = {
   service: ServiceDefinition;
 };
 
+const RETRY_PAUSE_MS = 50;
+const RETRY_PAUSE_MAX_MS = 500;
+
 const CHANNEL_OPTIONS: ChannelOptions = {
+  // grpc-js waits up to 120 s between reconnects by default; a service that restarts must be
+  // reachable again within the deadline of the calls waiting for it.
+  'grpc.initial_reconnect_backoff_ms': 100,
+  'grpc.max_reconnect_backoff_ms': 2_000,
   'grpc.keepalive_time_ms': 30_000,
   'grpc.keepalive_timeout_ms': 10_000,
   'grpc.keepalive_permit_without_calls': 1,
@@ -63,8 +70,8 @@ const CHANNEL_OPTIONS: ChannelOptions = {
 
 /**
  * One grpc-js client per address of a service. Calls go round-robin; a call answered UNAVAILABLE
- * (the instance is down or draining, so the request was not processed) is retried once on each
- * other address within the same overall deadline.
+ * (the instance is down, restarting or draining, so the request was not processed) moves on to
+ * the next address, and round again after a short pause, until the call's overall deadline.
  */
 export function createServiceClient<C extends Client>(
   Ctor: ClientConstructor<C>,
@@ -96,12 +103,14 @@ export function createServiceClient<C extends Client>(
           );
         });
       } catch (error) {
-        const retry =
-          isServiceError(error) &&
-          error.code === status.UNAVAILABLE &&
-          attempt + 1 < clients.length &&
-          Date.now() < deadline;
-        if (!retry) throw error;
+        if (!isServiceError(error) || error.code !== status.UNAVAILABLE) throw error;
+        // Every address refused once: wait a little before going round again, within the deadline
+        // (an instance restarting comes back; a channel in reconnect backoff fails at once).
+        if ((attempt + 1) % clients.length === 0) {
+          const pause = Math.min(RETRY_PAUSE_MS * 2 ** Math.floor(attempt / clients.length), RETRY_PAUSE_MAX_MS);
+          if (Date.now() + pause >= deadline) throw error;
+          await new Promise((resolve) => setTimeout(resolve, pause));
+        }
       }
     }
   }
