@@ -56,13 +56,19 @@ type ClientConstructor<C> = {
 };
 
 const RETRY_PAUSE_MS = 50;
-const RETRY_PAUSE_MAX_MS = 500;
+const RETRY_PAUSE_MAX_MS = 400;
+/**
+ * How long a call keeps going round addresses that answer UNAVAILABLE: long enough to ride out
+ * a reconnect (backoff is capped at 1 s below), short enough that a service that is really down
+ * fails fast (a query asking for profiles while profiles-service is down still answers quickly).
+ */
+const RETRY_WINDOW_MS = 1_500;
 
 const CHANNEL_OPTIONS: ChannelOptions = {
   // grpc-js waits up to 120 s between reconnects by default; a service that restarts must be
-  // reachable again within the deadline of the calls waiting for it.
+  // reachable again within the retry window of the calls waiting for it.
   'grpc.initial_reconnect_backoff_ms': 100,
-  'grpc.max_reconnect_backoff_ms': 2_000,
+  'grpc.max_reconnect_backoff_ms': 1_000,
   'grpc.keepalive_time_ms': 30_000,
   'grpc.keepalive_timeout_ms': 10_000,
   'grpc.keepalive_permit_without_calls': 1,
@@ -71,7 +77,7 @@ const CHANNEL_OPTIONS: ChannelOptions = {
 /**
  * One grpc-js client per address of a service. Calls go round-robin; a call answered UNAVAILABLE
  * (the instance is down, restarting or draining, so the request was not processed) moves on to
- * the next address, and round again after a short pause, until the call's overall deadline.
+ * the next address, and round again after a short pause, for up to RETRY_WINDOW_MS.
  */
 export function createServiceClient<C extends Client>(
   Ctor: ClientConstructor<C>,
@@ -88,7 +94,9 @@ export function createServiceClient<C extends Client>(
   };
 
   async function callUnary(name: string, request: unknown, options: CallOptions): Promise<unknown> {
-    const deadline = Date.now() + (options.timeoutMs ?? deadlineMs);
+    const began = Date.now();
+    const deadline = began + (options.timeoutMs ?? deadlineMs);
+    const retryUntil = Math.min(deadline, began + RETRY_WINDOW_MS);
     const start = next;
     next = (next + 1) % clients.length;
     for (let attempt = 0; ; attempt++) {
@@ -108,7 +116,7 @@ export function createServiceClient<C extends Client>(
         // (an instance restarting comes back; a channel in reconnect backoff fails at once).
         if ((attempt + 1) % clients.length === 0) {
           const pause = Math.min(RETRY_PAUSE_MS * 2 ** Math.floor(attempt / clients.length), RETRY_PAUSE_MAX_MS);
-          if (Date.now() + pause >= deadline) throw error;
+          if (Date.now() + pause >= retryUntil) throw error;
           await new Promise((resolve) => setTimeout(resolve, pause));
         }
       }
