@@ -24,6 +24,11 @@ export interface GatewayContext {
   call: CallOptions;
   /** The caller's session, checked once per operation by auth-service. */
   viewer(): Promise<ValidateSessionResponse>;
+  /**
+   * The rest of the operation acts as the user of `accessToken` (just issued by register, login
+   * or refreshToken), so that e.g. `register { user { profile } }` resolves for the new user.
+   */
+  actAs(accessToken: string): void;
   loaders: {
     users: DataLoader<string, UserModel | null>;
     chats: DataLoader<string, ChatModel | null>;
@@ -76,6 +81,17 @@ export function createContext(options: {
     auth,
     call,
     viewer: () => (viewer ??= auth.validateSession({ allowExpired: false }, call)),
+    actAs(accessToken) {
+      call.metadata = callMetadata({
+        authorization: `Bearer ${accessToken}`,
+        requestId: options.requestId,
+        subscription: options.subscription,
+      });
+      viewer = undefined;
+      loaders.users.clearAll();
+      loaders.chats.clearAll();
+      loaders.profiles.clearAll();
+    },
     chat,
     profiles,
     upstreams: options.upstreams,

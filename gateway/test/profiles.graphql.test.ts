@@ -16,6 +16,23 @@ interface Updated {
 }
 
 describe('profiles through GraphQL', () => {
+  it('resolves the profile of a user who just registered or logged in', async () => {
+    const email = `new${Date.now()}@example.com`;
+    const username = `new${Date.now().toString(36)}`;
+    const reg = await stack.gql<{ register: { user: { profile: { displayName: string } } } }>(
+      'mutation ($i: RegisterInput!) { register(input: $i) { user { profile { displayName } } } }',
+      { i: { email, username, password: 'a long password' } },
+    );
+    expect(reg.errors).toBeUndefined();
+    expect(reg.data?.register.user.profile.displayName).toBe(username);
+    const login = await stack.gql<{ login: { user: { profile: { displayName: string } } } }>(
+      'mutation ($i: LoginInput!) { login(input: $i) { user { profile { displayName } } } }',
+      { i: { email, password: 'a long password' } },
+    );
+    expect(login.errors).toBeUndefined();
+    expect(login.data?.login.user.profile.displayName).toBe(username);
+  });
+
   it('gives every user a default profile, and updateProfile changes only what it names', async () => {
     const a = await stack.user('pa');
     const me = await stack.gql<{ me: { profile: Record<string, unknown> } }>(

@@ -49,6 +49,9 @@ async function startChatProcess(): Promise<ChildProcess> {
       }
     });
     child.once('exit', () => reject(new Error(`chat-service exited:\n${output}`)));
+  }).catch((error: unknown) => {
+    child.kill('SIGKILL'); // never leave it running behind a failed test
+    throw error;
   });
   return child;
 }

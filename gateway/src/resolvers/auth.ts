@@ -1,5 +1,12 @@
 import type { Resolvers } from '../generated/resolvers.js';
-import { required } from '../mappers.js';
+import type { GatewayContext } from '../context.js';
+import { required, type AuthPayloadModel } from '../mappers.js';
+
+/** The payload's nested fields (the user's profile, …) resolve as the user just signed in. */
+function signedIn(ctx: GatewayContext, payload: AuthPayloadModel): AuthPayloadModel {
+  if (payload.tokens?.accessToken) ctx.actAs(payload.tokens.accessToken);
+  return payload;
+}
 
 /** Accounts, tokens and sessions: register, login, refresh, logout, revoke, list. */
 export const authResolvers: Resolvers = {
@@ -7,10 +14,12 @@ export const authResolvers: Resolvers = {
     sessions: async (_root, _args, ctx) => (await ctx.auth.listSessions({}, ctx.call)).sessions,
   },
   Mutation: {
-    register: (_root, { input }, ctx) => ctx.auth.register({ ...input, userAgent: ctx.userAgent }, ctx.call),
-    login: (_root, { input }, ctx) => ctx.auth.login({ ...input, userAgent: ctx.userAgent }, ctx.call),
-    refreshToken: (_root, { refreshToken }, ctx) =>
-      ctx.auth.refresh({ refreshToken, userAgent: ctx.userAgent }, ctx.call),
+    register: async (_root, { input }, ctx) =>
+      signedIn(ctx, await ctx.auth.register({ ...input, userAgent: ctx.userAgent }, ctx.call)),
+    login: async (_root, { input }, ctx) =>
+      signedIn(ctx, await ctx.auth.login({ ...input, userAgent: ctx.userAgent }, ctx.call)),
+    refreshToken: async (_root, { refreshToken }, ctx) =>
+      signedIn(ctx, await ctx.auth.refresh({ refreshToken, userAgent: ctx.userAgent }, ctx.call)),
     logout: async (_root, _args, ctx) => {
       await ctx.auth.logout({}, ctx.call);
       return true;
