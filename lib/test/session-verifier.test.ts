@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { as, authClient, newAccount, useAuthService } from '../testing/auth.js';
+import { as, authClient, expiredAccessToken, newAccount, useAuthService } from '../testing/auth.js';
 import { createSessionVerifier } from '../session-verifier.js';
-import { randomUUID } from 'node:crypto';
-import { SignJWT } from 'jose';
-import { TOKEN_AUDIENCE, TOKEN_ISSUER, accessTokenKeys } from '../jwt.js';
+import { accessTokenKeys } from '../jwt.js';
 import { createLogger } from '../logger.js';
-import { statusOf as outcome } from '../../lib/testing/wait.js';
+import { statusOf as outcome } from '../testing/wait.js';
 
 const svc = useAuthService('verifier');
 
@@ -43,16 +41,7 @@ describe('session verifier (chat-service and profiles-service side)', () => {
       await expect(outcome(verifier.verify(as().metadata))).resolves.toBe('UNAUTHENTICATED');
       // A token of the same session whose exp is a minute past, signed with the service's key.
       const { userId } = await svc.auth.validateSession({ allowExpired: false }, as(tokens!.accessToken));
-      const now = Math.floor(Date.now() / 1000);
-      const expired = await new SignJWT({ sid: tokens!.sessionId })
-        .setProtectedHeader({ alg: 'HS256' })
-        .setSubject(userId)
-        .setIssuer(TOKEN_ISSUER)
-        .setAudience(TOKEN_AUDIENCE)
-        .setIssuedAt(now - 120)
-        .setExpirationTime(now - 60)
-        .setJti(randomUUID())
-        .sign(new TextEncoder().encode(svc.secret));
+      const expired = await expiredAccessToken(svc.secret, userId, tokens!.sessionId);
       await expect(outcome(verifier.verify(as(expired).metadata))).resolves.toBe('UNAUTHENTICATED');
       await expect(verifier.verify(as(expired).metadata, { allowExpired: true })).resolves.toMatchObject({
         sessionId: tokens!.sessionId,

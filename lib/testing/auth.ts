@@ -1,4 +1,6 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
+import { TOKEN_AUDIENCE, TOKEN_ISSUER } from '../jwt.js';
 import { afterAll, beforeAll } from 'vitest';
 import { freshDatabase } from './database.js';
 import { authEntities } from '../../services/auth/src/entities.js';
@@ -73,4 +75,18 @@ export function useAuthService(label: string, env: Record<string, string> = {}) 
     await fixture.db?.drop();
   });
   return fixture;
+}
+
+/** An access token of `sessionId` signed with `secret`, with every claim right but `exp` a minute past. */
+export async function expiredAccessToken(secret: string, userId: string, sessionId: string): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ sid: sessionId })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(userId)
+    .setIssuer(TOKEN_ISSUER)
+    .setAudience(TOKEN_AUDIENCE)
+    .setIssuedAt(now - 120)
+    .setExpirationTime(now - 60)
+    .setJti(randomUUID())
+    .sign(new TextEncoder().encode(secret));
 }

@@ -8,9 +8,6 @@ export const LIMITS = {
   usernameMax: 32,
   passwordMin: 8,
   passwordMax: 128,
-  searchQueryMax: 64,
-  searchDefault: 20,
-  searchMax: 50,
   getUsersMax: 1_000,
 } as const;
 
@@ -62,21 +59,11 @@ export function checkLoginPassword(password: string): string {
   return password;
 }
 
-export function checkSearch(query: string, limit: number): { query: string; limit: number } {
-  const trimmed = query.trim();
-  const length = codePointLength(trimmed);
-  if (length < 1 || length > LIMITS.searchQueryMax) {
-    throw invalidArgument('query', `query must be 1–${LIMITS.searchQueryMax} characters`);
-  }
-  if (!Number.isInteger(limit) || limit < 0 || limit > LIMITS.searchMax) {
-    throw invalidArgument('first', `first must be at most ${LIMITS.searchMax}`);
-  }
-  return { query: trimmed.toLowerCase(), limit: limit === 0 ? LIMITS.searchDefault : limit };
-}
-
 const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (value: string) => UUID_SHAPE.test(value);
 
 /** The user agent is informative only: keep it short and printable. */
 export const cleanUserAgent = (userAgent: string) =>
   [...userAgent.replace(/[\p{Cc}]/gu, ' ').trim()].slice(0, 512).join('');
+
+export { checkSearch } from '../../../lib/search.js';

@@ -1,28 +1,16 @@
-import { randomUUID } from 'node:crypto';
-import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { callMetadata } from '../../../lib/grpc/metadata.js';
-import { TOKEN_AUDIENCE, TOKEN_ISSUER } from '../../../lib/jwt.js';
 import { useChatService } from '../../../lib/testing/chat.js';
 import { statusOf as outcome } from '../../../lib/testing/wait.js';
+import { expiredAccessToken } from '../../../lib/testing/auth.js';
 
 // A live subscription's events are resolved with reads marked `x-subscription`: those reads,
 // and only those, accept a correctly signed token past its exp while the session is active.
 
 const svc = useChatService('chat_expired_reads');
 
-async function expiredToken(userId: string, sessionId: string) {
-  const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ sid: sessionId })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(userId)
-    .setIssuer(TOKEN_ISSUER)
-    .setAudience(TOKEN_AUDIENCE)
-    .setIssuedAt(now - 120)
-    .setExpirationTime(now - 60)
-    .setJti(randomUUID())
-    .sign(new TextEncoder().encode(svc.authService.secret));
-}
+const expiredToken = (userId: string, sessionId: string) =>
+  expiredAccessToken(svc.authService.secret, userId, sessionId);
 
 describe('reads for a subscription past the token’s exp', () => {
   it('are allowed for read-only look-ups while the session is active, never for writes', async () => {

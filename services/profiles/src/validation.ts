@@ -6,9 +6,6 @@ export const LIMITS = {
   displayNameMax: 64,
   bioMax: 500,
   avatarUrlMax: 2_048,
-  searchQueryMax: 64,
-  searchDefault: 20,
-  searchMax: 50,
   getProfilesMax: 1_000,
 } as const;
 
@@ -51,14 +48,4 @@ export function avatarUrl(value: string): string {
   return value;
 }
 
-export function search(query: string, limit: number): { query: string; limit: number } {
-  const trimmed = query.trim();
-  const length = codePointLength(trimmed);
-  if (length < 1 || length > LIMITS.searchQueryMax) {
-    throw invalidArgument('query', `query must be 1–${LIMITS.searchQueryMax} characters`);
-  }
-  if (!Number.isInteger(limit) || limit < 0 || limit > LIMITS.searchMax) {
-    throw invalidArgument('first', `first must be at most ${LIMITS.searchMax}`);
-  }
-  return { query: trimmed.toLowerCase(), limit: limit === 0 ? LIMITS.searchDefault : limit };
-}
+export { checkSearch as search } from '../../../lib/search.js';

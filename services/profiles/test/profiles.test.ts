@@ -1,12 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
-import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorField, isServiceError } from '../../../lib/errors.js';
 import { callMetadata } from '../../../lib/grpc/metadata.js';
-import { TOKEN_AUDIENCE, TOKEN_ISSUER } from '../../../lib/jwt.js';
 import { createServiceClient, type ServiceClient } from '../../../lib/grpc/client.js';
-import { as } from '../../../lib/testing/auth.js';
+import { as, expiredAccessToken } from '../../../lib/testing/auth.js';
 import { useChatService } from '../../../lib/testing/chat.js';
 import { useProfilesService } from '../../../lib/testing/profiles.js';
 import type { ChatEvent } from '../../../proto/gen/chat/v1/chat.js';
@@ -102,18 +100,8 @@ describe('GetProfiles', () => {
 });
 
 describe('a token past its exp', () => {
-  async function expiredToken(userId: string, sessionId: string) {
-    const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({ sid: sessionId })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject(userId)
-      .setIssuer(TOKEN_ISSUER)
-      .setAudience(TOKEN_AUDIENCE)
-      .setIssuedAt(now - 120)
-      .setExpirationTime(now - 60)
-      .setJti(randomUUID())
-      .sign(new TextEncoder().encode(chat.authService.secret));
-  }
+  const expiredToken = (userId: string, sessionId: string) =>
+    expiredAccessToken(chat.authService.secret, userId, sessionId);
 
   it('reads profiles for a subscription only, and never changes one', async () => {
     const a = await chat.user('ex');
