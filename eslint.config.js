@@ -2,7 +2,17 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.data/', 'proto/gen/', 'gateway/src/generated/', 'test-artifacts/'] },
+  {
+    ignores: [
+      'node_modules/',
+      '.data/',
+      'proto/gen/',
+      'gateway/src/generated/',
+      'test-artifacts/',
+      'web/dist/',
+      'web/src/graphql/',
+    ],
+  },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {

@@ -1,5 +1,6 @@
 // `npm run codegen` regenerates the committed generated code: ts-proto stubs (buf generate) and
-// the gateway's GraphQL resolver types (GraphQL Code Generator). With `--check` it generates into
+// the gateway's GraphQL resolver types and the web client's operation types (GraphQL Code
+// Generator). With `--check` it generates into
 // a scratch copy and fails when anything differs from what is committed.
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
@@ -8,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const GENERATED = ['proto/gen', 'gateway/src/generated'];
+const GENERATED = ['proto/gen', 'gateway/src/generated', 'web/src/graphql'];
 const check = process.argv.includes('--check');
 const bin = (name: string) => join(ROOT, 'node_modules/.bin', name);
 
@@ -25,7 +26,16 @@ if (!check) {
 } else {
   const scratch = mkdtempSync(join(tmpdir(), 'codegen-'));
   try {
-    for (const entry of ['proto', 'schema', 'gateway', 'buf.yaml', 'buf.gen.yaml', 'codegen.yml', '.prettierrc.json']) {
+    for (const entry of [
+      'proto',
+      'schema',
+      'gateway',
+      'web',
+      'buf.yaml',
+      'buf.gen.yaml',
+      'codegen.yml',
+      '.prettierrc.json',
+    ]) {
       cpSync(join(ROOT, entry), join(scratch, entry), { recursive: true });
     }
     symlinkSync(join(ROOT, 'node_modules'), join(scratch, 'node_modules'));

@@ -22,6 +22,8 @@ export const launcherEnvSchema = z.object({
   PROFILES_GRPC_ADDR: z.string().optional(),
   REDIS_URL: env.redisUrl(),
   METRICS_PORT: env.port(0),
+  /** Where the web client is built and served from; unset: the repository's `web/dist`. */
+  WEB_ROOT: z.string().optional(),
 });
 
 export type LauncherEnv = z.output<typeof launcherEnvSchema>;

@@ -1,10 +1,12 @@
 // `npm start`: the whole system on one machine. Databases from the environment or an embedded
-// PostgreSQL, migrations, then every service and the gateway as separate processes. SIGINT
-// (Ctrl-C) or SIGTERM stops them all, PostgreSQL included.
+// PostgreSQL, migrations and the web client's build, then every service and the gateway as
+// separate processes. SIGINT (Ctrl-C) or SIGTERM stops them all, PostgreSQL included.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, configOrExit } from '../lib/env.js';
 import { createLogger } from '../lib/logger.js';
+import { buildWeb, DEFAULT_WEB_ROOT } from './build-web.js';
 import { loadLauncherEnv } from './config.js';
 import { jwtSecretFor, migrateAll, prepareDatabases, type Databases } from './databases.js';
 
@@ -15,6 +17,12 @@ const READY_TIMEOUT_MS = 60_000;
 const started = performance.now();
 const config = configOrExit(loadLauncherEnv);
 const logger = createLogger('launcher', config.LOG_LEVEL);
+const webRoot = resolve(config.WEB_ROOT ?? DEFAULT_WEB_ROOT);
+
+/** The web client did not build: said plainly, like a configuration error. */
+class WebBuildError extends Error {
+  override name = 'WebBuildError';
+}
 
 interface Child {
   name: string;
@@ -79,6 +87,15 @@ function stop(exitCode: number): Promise<void> {
 process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 
+/** Builds web/src into WEB_ROOT, which the gateway serves at /. */
+async function buildWebClient(): Promise<void> {
+  const files = await buildWeb(webRoot).catch((error: unknown) => {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new WebBuildError(`building the web client (web/src into ${webRoot}) failed:\n${reason}`);
+  });
+  logger.info({ webRoot, files }, 'web client built');
+}
+
 async function waitReady(url: string): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline && !stopping) {
@@ -102,7 +119,9 @@ try {
   databases = dbs;
   if (stopping) await stopping;
   const jwtSecret = await jwtSecretFor(config, dbs);
-  await migrateAll(dbs.urls, logger);
+  // The web client builds while the databases migrate (after the checks above, so that a wrong
+  // configuration does not touch WEB_ROOT).
+  await Promise.all([migrateAll(dbs.urls, logger), buildWebClient()]);
   const common = { JWT_SECRET: jwtSecret, LOG_LEVEL: config.LOG_LEVEL };
   const authAddr = config.AUTH_GRPC_ADDR ?? dialable(config.AUTH_GRPC_LISTEN);
   spawnChild('auth-service', 'services/auth/src/index.ts', {
@@ -138,17 +157,18 @@ try {
     PROFILES_GRPC_ADDR: profilesAddr,
     GATEWAY_PORT: String(config.GATEWAY_PORT),
     METRICS_PORT: metricsPort(0),
+    WEB_ROOT: webRoot,
   });
   await waitReady(`http://127.0.0.1:${config.GATEWAY_PORT}/readyz`);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   logger.info({ seconds, embedded: dbs.embedded }, 'ready');
-  process.stdout.write(
-    `\nMessenger is up in ${seconds} s. GraphiQL: http://localhost:${config.GATEWAY_PORT}/graphql\n\n`,
-  );
+  const base = `http://localhost:${config.GATEWAY_PORT}`;
+  process.stdout.write(`\nMessenger is up in ${seconds} s.\n  Web client: ${base}/\n  GraphiQL: ${base}/graphql\n\n`);
 } catch (error) {
   if (!stopping) {
-    if (error instanceof Error && error.name === 'ConfigError') process.stderr.write(`${error.message}\n`);
-    else logger.fatal({ err: error }, 'start failed');
+    if (error instanceof Error && (error.name === 'ConfigError' || error instanceof WebBuildError)) {
+      process.stderr.write(`${error.message}\n`);
+    } else logger.fatal({ err: error }, 'start failed');
     await stop(1);
   }
 }

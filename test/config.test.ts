@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseDuration } from '../lib/env.js';
 import { authEnvSchema, loadAuthConfig } from '../services/auth/src/config.js';
@@ -77,6 +79,9 @@ describe('configuration', () => {
     expect(config.upstreams.auth).toEqual(['a:1', 'b:2']);
     expect(config.grpcDeadlineMs).toBe(2_000);
     expect(config.port).toBe(8080);
+    // The web client: the repository's web/dist, wherever the gateway is started from.
+    expect(config.webRoot).toBe(fileURLToPath(new URL('../web/dist', import.meta.url)));
+    expect(loadGatewayConfig({ WEB_ROOT: 'build/web' }).webRoot).toBe(resolve('build/web'));
   });
 
   it('npm start requires JWT_SECRET with database URLs, Redis for several chat-services, and no port 5432', () => {

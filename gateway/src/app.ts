@@ -18,6 +18,7 @@ import type { GatewayConfig } from './config.js';
 import { createContext, type GatewayContext } from './context.js';
 import { createMaskError } from './errors.js';
 import { buildSchema } from './schema.js';
+import { createWebHandler } from './web.js';
 import { closeCodes } from './ws-codes.js';
 import { createSocketSessions } from './ws-sessions.js';
 
@@ -64,7 +65,10 @@ export interface GatewayOptions {
   wsSlowClientMs?: number;
 }
 
-/** Builds and starts the gateway: GraphQL over HTTP and WebSocket, GraphiQL, health and metrics. */
+/**
+ * Builds and starts the gateway: GraphQL over HTTP and WebSocket, GraphiQL, the web client,
+ * health and metrics.
+ */
 export async function createGatewayApp(
   config: GatewayConfig,
   logger: Logger,
@@ -73,6 +77,7 @@ export async function createGatewayApp(
 ): Promise<GatewayApp> {
   const metrics = createMetrics('gateway');
   const health = createHealthChecker();
+  const web = createWebHandler(config.webRoot, logger);
   const yoga = createYoga<ServerContext, GatewayContext>({
     schema: buildSchema(),
     graphqlEndpoint: GRAPHQL_PATH,
@@ -127,6 +132,8 @@ export async function createGatewayApp(
         'http',
       ),
     );
+    // The web client: GET and HEAD of anything but /graphql (and the health paths above).
+    if (await web(req, res)) return;
     // Called as the request listener: `handleNodeRequestAndResponse` never answers here.
     await yoga(req, res, {
       requestId,
@@ -206,7 +213,10 @@ export async function createGatewayApp(
   });
   const port = (server.address() as AddressInfo).port;
   const metricsPort = await metrics.listen(config.metrics.port, config.metrics.host);
-  logger.info({ port, metricsPort, graphiql: `http://localhost:${port}${GRAPHQL_PATH}` }, 'gateway ready');
+  logger.info(
+    { port, metricsPort, web: `http://localhost:${port}/`, graphiql: `http://localhost:${port}${GRAPHQL_PATH}` },
+    'gateway ready',
+  );
 
   return {
     port,

@@ -1,3 +1,5 @@
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { env, loadEnv } from '../../lib/env.js';
 
@@ -12,7 +14,12 @@ export const gatewayEnvSchema = z.object({
   GRPC_DEADLINE: env.duration('5s'),
   METRICS_PORT: env.port(0),
   METRICS_HOST: z.string().default('127.0.0.1'),
+  /** The built web client; unset: the repository's `web/dist` (relative values: from the cwd). */
+  WEB_ROOT: z.string().optional(),
 });
+
+/** Where `npm run build:web` and `npm start` put the web client (scripts/build-web.ts). */
+export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
 export type GatewayConfig = ReturnType<typeof gatewayConfigFrom>;
 
@@ -25,6 +32,7 @@ function gatewayConfigFrom(e: z.output<typeof gatewayEnvSchema>) {
     upstreams: { auth: e.AUTH_GRPC_ADDR, chat: e.CHAT_GRPC_ADDR, profiles: e.PROFILES_GRPC_ADDR },
     grpcDeadlineMs: e.GRPC_DEADLINE,
     metrics: { port: e.METRICS_PORT, host: e.METRICS_HOST },
+    webRoot: resolve(e.WEB_ROOT ?? DEFAULT_WEB_ROOT),
   });
 }
 

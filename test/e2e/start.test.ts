@@ -62,6 +62,8 @@ beforeAll(async () => {
   env = {
     ...rest,
     DATA_DIR: join(dir, 'data'),
+    // Built here rather than into the repository's web/dist, which a running `npm start` may serve.
+    WEB_ROOT: join(dir, 'web'),
     GATEWAY_PORT: String(gatewayPort),
     AUTH_GRPC_LISTEN: `127.0.0.1:${await freePort()}`,
     CHAT_GRPC_LISTEN: `127.0.0.1:${await freePort()}`,
@@ -133,6 +135,18 @@ describe('npm start (embedded mode)', () => {
     );
     expect(me.data?.me.username).toBe('e2e_user');
     expect(first.output()).toContain(`GraphiQL: http://localhost:${gatewayPort}/graphql`);
+    expect(first.output()).toContain(`Web client: http://localhost:${gatewayPort}/`);
+    // The web client was built before the gateway started, and is served at /.
+    const page = await fetch(`http://127.0.0.1:${gatewayPort}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    const html = await page.text();
+    expect(html).toContain('<div id="root">');
+    const script = /src="(\/assets\/app-[\w-]+\.js)"/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    const code = await fetch(`http://127.0.0.1:${gatewayPort}${script}`);
+    expect(code.status).toBe(200);
+    expect(code.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
     const firstStop = await stopAndCheck(first.child);
 
     // The JWT secret was generated once into DATA_DIR, readable by its owner only.
