@@ -129,9 +129,15 @@ describe.skipIf(!browser)('web client in Chromium', () => {
       await expect.poll(() => a.page.getByTestId('receipt').last().textContent()).toBe('Read');
 
       // B replies to A's message; A sees the reply live with its quote.
-      await b.page.getByRole('log', { name: 'Messages' }).getByTestId('message').first().hover();
-      await b.page.getByRole('button', { name: 'Reply' }).first().click();
-      await send(b.page, 'Hi Alice, good to see you');
+      // By keyboard: the message's actions are reachable with Tab, and Enter presses them.
+      await b.page.getByRole('button', { name: 'Reply' }).first().focus();
+      await b.page.keyboard.press('Enter');
+      await expect.poll(() => b.page.getByTestId('composer-context').innerText()).toContain('Hello Bob!');
+      await expect
+        .poll(() => b.page.evaluate(() => document.activeElement?.getAttribute('aria-label')))
+        .toBe('Message');
+      await b.page.keyboard.type('Hi Alice, good to see you');
+      await b.page.keyboard.press('Enter');
       await expect.poll(() => bodies(a.page).allInnerTexts()).toEqual(['Hello Bob!', 'Hi Alice, good to see you']);
       await expect.poll(() => a.page.locator('blockquote.quote').first().innerText()).toContain('Hello Bob!');
 
@@ -164,6 +170,16 @@ describe.skipIf(!browser)('web client in Chromium', () => {
       await expect.poll(() => b.page.getByTestId('connection').textContent()).toBe('');
       expect(await b.page.locator('.message .edited').count()).toBe(1);
 
+      // A deletes "one" (keyboard again, with a confirmation); B sees the tombstone in its place.
+      const one = a.page.getByRole('log', { name: 'Messages' }).getByTestId('message').filter({ hasText: /^one/ });
+      await one.getByRole('button', { name: 'Delete' }).focus();
+      await a.page.keyboard.press('Enter');
+      await one.getByRole('button', { name: 'Delete for everyone' }).focus();
+      await a.page.keyboard.press('Enter');
+      const afterDelete = ['Hello Bob!', 'Hi Alice, good to see you', 'Message deleted', 'two (edited)', 'three'];
+      await expect.poll(() => bodies(b.page).allInnerTexts()).toEqual(afterDelete);
+      await expect.poll(() => bodies(a.page).allInnerTexts()).toEqual(afterDelete);
+
       // Screenshots of the chat view at desktop and phone width.
       await screenshot(b.page, 'chat-desktop');
       await b.page.setViewportSize({ width: 390, height: 844 });
@@ -175,9 +191,7 @@ describe.skipIf(!browser)('web client in Chromium', () => {
 
       // A reload keeps A signed in, with the chat and its history.
       await a.page.reload();
-      await expect
-        .poll(() => bodies(a.page).allInnerTexts())
-        .toEqual(['Hello Bob!', 'Hi Alice, good to see you', 'one', 'two (edited)', 'three']);
+      await expect.poll(() => bodies(a.page).allInnerTexts()).toEqual(afterDelete);
 
       // A signs in on a second device and signs the first one out from its devices page.
       const a2 = await open();
@@ -193,6 +207,12 @@ describe.skipIf(!browser)('web client in Chromium', () => {
       await chatItem(a2.page).first().getByRole('link').click();
       await send(a2.page, 'from my other device');
       await expect.poll(() => chatItem(b.page).first().innerText()).toContain('from my other device');
+
+      // Signing out ends the session for good: a reload shows the sign-in form.
+      await a2.page.getByRole('button', { name: 'Sign out' }).click();
+      await a2.page.getByRole('button', { name: 'Sign in' }).waitFor();
+      await a2.page.reload();
+      await a2.page.getByRole('button', { name: 'Sign in' }).waitFor();
 
       for (const opened of [a, b, a2]) expect(opened.errors).toEqual([]);
     },
@@ -277,6 +297,9 @@ describe.skipIf(!browser)('web client in Chromium', () => {
     await c.page.getByText('Saved.').waitFor();
     await expect.poll(() => d.page.getByRole('heading', { level: 2 }).textContent()).toBe('Carol Danvers');
     await expect.poll(() => chatItem(d.page).first().innerText()).toContain('Carol Danvers');
+    // …and finds her by her display name too.
+    await d.page.getByPlaceholder('Find people').fill('carol dan');
+    await d.page.getByRole('button', { name: `Message Carol Danvers (@${first.username})` }).waitFor();
     // The failed save logged nothing: errors are answers, not exceptions.
     for (const opened of [c, d]) expect(opened.errors).toEqual([]);
   });
