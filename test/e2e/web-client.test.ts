@@ -414,6 +414,29 @@ describe.skipIf(!browser)('web client in Chromium', () => {
     expect(first.errors).toEqual([]);
   });
 
+  it('refreshes a token the server refuses, and retries the request once', { timeout: 60_000 }, async () => {
+    const person = user('judy');
+    const { page, errors } = await open();
+    await register(page, system.url, person);
+    let refreshed = 0;
+    page.on('request', (request) => {
+      if (request.postData()?.includes('mutation RefreshToken')) refreshed++;
+    });
+    // The stored access token stops being valid before its time (as after a server-side key
+    // change): the next request is answered UNAUTHENTICATED.
+    await page.evaluate(() => {
+      const stored = JSON.parse(localStorage.getItem('messenger.session')!) as { accessToken: string };
+      const [header, payload, signature] = stored.accessToken.split('.');
+      stored.accessToken = [header, payload, [...signature!].reverse().join('')].join('.');
+      localStorage.setItem('messenger.session', JSON.stringify(stored));
+    });
+    await page.getByRole('link', { name: 'Devices' }).click();
+    await expect.poll(() => page.getByTestId('session').count()).toBe(1);
+    expect(refreshed).toBeGreaterThanOrEqual(1);
+    expect(await page.getByRole('alert').count()).toBe(0);
+    expect(errors).toEqual([]);
+  });
+
   it('rides out a restart of the whole system: reconnecting, then nothing lost', { timeout: 120_000 }, async () => {
     const sender = user('heidi');
     const receiver = user('ivan');

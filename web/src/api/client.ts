@@ -6,6 +6,7 @@ import { Client, fetchExchange, getOperationName, type CombinedError, type Opera
 import { authExchange } from '@urql/exchange-auth';
 import type { SessionManager } from '../auth/session';
 import { expiresSoon } from '../auth/session';
+import { REQUEST_TIMEOUT_MS } from './graphql-fetch';
 
 const PUBLIC_OPERATIONS = new Set(['Login', 'Register', 'RefreshToken']);
 const operationName = (operation: Operation) => getOperationName(operation.query) ?? '';
@@ -19,6 +20,8 @@ export function createApiClient(session: SessionManager, url = '/graphql'): Clie
     // The client keeps its own state (state/store.ts); every request goes to the server.
     requestPolicy: 'network-only',
     preferGetMethod: false,
+    // A request without an answer fails after a while, so that a send retries and nothing waits forever.
+    fetchOptions: () => ({ signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }),
     exchanges: [
       authExchange(async (utils) => {
         let sentToken: string | undefined;

@@ -14,7 +14,9 @@ const FIELD_LABELS: Record<string, string> = {
 };
 
 const MESSAGES: Record<string, string> = {
-  UNAUTHENTICATED: 'Your session has ended. Please sign in again.',
+  // Seen only while still signed in (a session that ended shows the sign-in screen instead):
+  // the token could not be renewed, which means the server was out of reach.
+  UNAUTHENTICATED: 'Could not renew your sign-in. Check your connection and try again.',
   FORBIDDEN: 'You are not allowed to do that.',
   NOT_FOUND: 'That chat or message is no longer available.',
   RATE_LIMITED: 'Too many attempts. Wait a moment and try again.',

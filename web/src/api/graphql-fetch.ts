@@ -21,6 +21,9 @@ export class GraphQLRequestError extends Error {
   }
 }
 
+/** Longer than the gateway's own deadline for an upstream call (GRPC_DEADLINE, 5 s). */
+export const REQUEST_TIMEOUT_MS = 15_000;
+
 export async function graphqlFetch<R, V>(
   document: TypedDocumentNode<R, V>,
   variables: V,
@@ -36,6 +39,8 @@ export async function graphqlFetch<R, V>(
         ...(token ? { authorization: `Bearer ${token}` } : {}),
       },
       body: JSON.stringify({ query: stringifyDocument(document), variables }),
+      // A request that hangs would hold the refresh lock, and with it every tab's requests.
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
   } catch (error) {
     throw new GraphQLRequestError([{ message: String(error) }], true);

@@ -17,12 +17,16 @@ export interface StoredSession {
   accessExpiresAt: number;
   /** When it was obtained, on this browser's clock: the refresh margin is a share of the lifetime. */
   obtainedAt: number;
+  /** Refreshes since sign-in: of two copies, the higher one is the newer (clocks may step back). */
+  generation: number;
   user: UserFieldsFragment;
 }
 
 const STORAGE_KEY = 'messenger.session';
 const LOCK_NAME = 'messenger.refresh';
 const LEASE_KEY = 'messenger.refresh-lease';
+/** Why the last sign-out happened, for the other tabs' notice. */
+const REASON_KEY = 'messenger.signed-out';
 
 /** Refresh this long before expiry: a minute, or a quarter of a short lifetime. */
 export const refreshMargin = (s: StoredSession) => Math.min(60_000, (s.accessExpiresAt - s.obtainedAt) / 4);
@@ -45,13 +49,14 @@ function lifetimeMs(token: string, fallbackExpiresAt: string): number {
   return new Date(fallbackExpiresAt).getTime() - Date.now();
 }
 
-export function sessionFrom(payload: AuthFieldsFragment): StoredSession {
+export function sessionFrom(payload: AuthFieldsFragment, generation = 0): StoredSession {
   const now = Date.now();
   return {
     accessToken: payload.accessToken,
     refreshToken: payload.refreshToken,
     accessExpiresAt: now + lifetimeMs(payload.accessToken, payload.accessTokenExpiresAt),
     obtainedAt: now,
+    generation,
     user: payload.user,
   };
 }
@@ -63,6 +68,7 @@ function isStoredSession(value: unknown): value is StoredSession {
     typeof s.refreshToken === 'string' &&
     typeof s.accessExpiresAt === 'number' &&
     typeof s.obtainedAt === 'number' &&
+    typeof s.generation === 'number' &&
     typeof s.user?.id === 'string'
   );
 }
@@ -80,7 +86,7 @@ async function withBrowserLock<T>(task: () => Promise<T>): Promise<T> {
   for (;;) {
     const lease = JSON.parse(localStorage.getItem(LEASE_KEY) ?? 'null') as { id: string; until: number } | null;
     if (!lease || lease.until < Date.now()) {
-      localStorage.setItem(LEASE_KEY, JSON.stringify({ id: me, until: Date.now() + 15_000 }));
+      localStorage.setItem(LEASE_KEY, JSON.stringify({ id: me, until: Date.now() + 30_000 }));
       await sleep(50);
       const held = JSON.parse(localStorage.getItem(LEASE_KEY) ?? 'null') as { id: string } | null;
       if (held?.id === me) {
@@ -100,7 +106,6 @@ export interface SessionManager {
   signIn(payload: AuthFieldsFragment): void;
   /** Forgets the session in every tab (the server side is `logout`, done by the caller). */
   signOut(reason: SignOutReason): void;
-  updateUser(user: UserFieldsFragment): void;
   /**
    * An access token good for a while yet, refreshed first when it is about to expire or `rejected`
    * (the token the server just refused). Null once signed out. Throws when the server cannot be
@@ -127,8 +132,13 @@ export function createSessionManager(endpoint = '/graphql'): SessionManager {
   };
   /** Stores the session for every tab; resolves once the shared copy is committed. */
   const write = (session: StoredSession | null, reason: SignOutReason | null = null): Promise<void> => {
-    if (session) localStorage.setItem(STORAGE_KEY, JSON.stringify(session));
-    else localStorage.removeItem(STORAGE_KEY);
+    if (session) {
+      localStorage.removeItem(REASON_KEY);
+      localStorage.setItem(STORAGE_KEY, JSON.stringify(session));
+    } else {
+      localStorage.setItem(REASON_KEY, reason ?? 'logout');
+      localStorage.removeItem(STORAGE_KEY);
+    }
     notify(session, reason);
     return writeSharedSession(session);
   };
@@ -138,7 +148,7 @@ export function createSessionManager(endpoint = '/graphql'): SessionManager {
     const local = read();
     if (!local) return null;
     const shared = await readSharedSession();
-    if (isStoredSession(shared) && shared.obtainedAt > local.obtainedAt) {
+    if (isStoredSession(shared) && shared.user.id === local.user.id && shared.generation > local.generation) {
       void write(shared);
       return shared;
     }
@@ -149,7 +159,7 @@ export function createSessionManager(endpoint = '/graphql'): SessionManager {
   window.addEventListener('storage', (event) => {
     if (event.key !== STORAGE_KEY && event.key !== null) return;
     const session = read();
-    notify(session, session ? null : 'logout');
+    notify(session, session ? null : localStorage.getItem(REASON_KEY) === 'expired' ? 'expired' : 'logout');
   });
 
   async function refresh(rejected: string | undefined): Promise<string | null> {
@@ -160,7 +170,9 @@ export function createSessionManager(endpoint = '/graphql'): SessionManager {
       if (session.accessToken !== rejected && !expiresSoon(session)) return session.accessToken;
       try {
         const data = await graphqlFetch(RefreshTokenMutation, { refreshToken: session.refreshToken }, { endpoint });
-        const next = sessionFrom(data.refreshToken);
+        // Signed out (here or in another tab) while the refresh was on its way: stay signed out.
+        if (!read()) return null;
+        const next = sessionFrom(data.refreshToken, session.generation + 1);
         await write(next);
         return next.accessToken;
       } catch (error) {
@@ -178,10 +190,6 @@ export function createSessionManager(endpoint = '/graphql'): SessionManager {
     current: read,
     signIn: (payload) => void write(sessionFrom(payload)),
     signOut: (reason) => void write(null, reason),
-    updateUser(user) {
-      const session = read();
-      if (session && session.user.id === user.id) void write({ ...session, user });
-    },
     async accessToken(rejected) {
       const session = read();
       if (!session) return null;

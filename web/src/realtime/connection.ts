@@ -15,6 +15,7 @@ const FORBIDDEN = 4403;
 const PING_EVERY_MS = 10_000;
 const PONG_WITHIN_MS = 5_000;
 const MAX_BACKOFF_MS = 8_000;
+const STABLE_AFTER_MS = 10_000;
 
 export interface RealtimeOptions {
   url: string;
@@ -29,8 +30,6 @@ export interface RealtimeOptions {
 
 export interface Realtime {
   stop(): void;
-  /** Drops the socket now, as a network loss would (used when the browser says it is back online). */
-  reconnect(): void;
 }
 
 export function startRealtime(options: RealtimeOptions): Realtime {
@@ -41,6 +40,7 @@ export function startRealtime(options: RealtimeOptions): Realtime {
   let socket: WebSocket | null = null;
   let sentToken: string | null = null;
   let pongTimer: ReturnType<typeof setTimeout> | undefined;
+  let stableTimer: ReturnType<typeof setTimeout> | undefined;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
   let unsubscribe: (() => void) | null = null;
 
@@ -56,22 +56,32 @@ export function startRealtime(options: RealtimeOptions): Realtime {
     on: {
       connected: (ws) => {
         socket = ws as WebSocket;
-        failures = 0;
+        // Failures count again only once the connection held for a while: a server that accepts
+        // and then drops every subscription must not be retried in a tight loop.
+        clearTimeout(stableTimer);
+        stableTimer = setTimeout(() => (failures = 0), STABLE_AFTER_MS);
         options.onStatus('online');
         if (everConnected) options.onReconnected();
         everConnected = true;
       },
       ping: (received) => {
         if (received) return;
-        pongTimer = setTimeout(() => socket?.close(4408, 'no pong'), PONG_WITHIN_MS);
+        // No pong: the network is gone. Closing politely would wait for a closing handshake that
+        // never comes; terminate fails the subscription at once.
+        pongTimer = setTimeout(() => client.terminate(), PONG_WITHIN_MS);
       },
       pong: (received) => {
         if (received) clearTimeout(pongTimer);
       },
-      closed: () => {
+      closed: (event) => {
         socket = null;
         clearTimeout(pongTimer);
-        if (!stopped) options.onStatus(everConnected ? 'reconnecting' : 'connecting');
+        clearTimeout(stableTimer);
+        if (stopped) return;
+        options.onStatus(everConnected ? 'reconnecting' : 'connecting');
+        // graphql-ws retries a normal closure (1000) by itself, resending the first subscribe
+        // message with its old cursors; end it instead, and resubscribe with the current ones.
+        if ((event as { code?: number } | null)?.code === 1000) unsubscribe?.();
       },
     },
   });
@@ -116,11 +126,11 @@ export function startRealtime(options: RealtimeOptions): Realtime {
     );
   }
 
+  // The browser is online again: whatever socket there is may be dead; start afresh now.
   const online = () => {
-    if (!socket) {
-      failures = 0;
-      retryLater(0);
-    }
+    failures = 0;
+    if (socket) client.terminate();
+    else retryLater(0);
   };
   window.addEventListener('online', online);
   subscribe();
@@ -130,12 +140,10 @@ export function startRealtime(options: RealtimeOptions): Realtime {
       stopped = true;
       clearTimeout(retryTimer);
       clearTimeout(pongTimer);
+      clearTimeout(stableTimer);
       window.removeEventListener('online', online);
       unsubscribe?.();
       void client.dispose();
-    },
-    reconnect() {
-      socket?.close(4499, 'reconnect');
     },
   };
 }

@@ -78,6 +78,8 @@ function failure(error: CombinedError | undefined, overrides?: Record<string, st
 
 export interface Messenger {
   store: Store;
+  /** Unsent text per chat, kept while the user looks at other chats (and forgotten on sign-out). */
+  drafts: Map<string, string>;
   start(me: User): Promise<void>;
   stop(): void;
   loadMoreChats(): Promise<void>;
@@ -113,17 +115,28 @@ export function createMessenger(api: Client, session: SessionManager, wsUrl: str
   /** Resolved when the connection comes back, so that waiting retries go at once. */
   let wake: () => void = () => undefined;
   let woken = new Promise<void>((resolve) => (wake = resolve));
+  /** Whether the chat list was ever loaded; a first load that failed is done on connecting. */
+  let chatsLoaded = false;
+  /** Chats whose first history page failed to load; loaded again on connecting. */
+  const historyFailed = new Set<string>();
+  let stopped = false;
   const onStatus = (status: State['status']) => {
     dispatch({ type: 'status', status });
     if (status !== 'online') return;
     wake();
     woken = new Promise<void>((resolve) => (wake = resolve));
+    if (!chatsLoaded) void loadChats({ reconcile: false }).catch(() => undefined);
+    for (const chatId of historyFailed) void messenger.openChat(chatId);
   };
 
   async function loadChats({ reconcile }: { reconcile: boolean }): Promise<void> {
+    // Only chats known before the query can be missing from its answer; one added meanwhile
+    // (created, or announced by an event) is not.
+    const knownBefore = Object.keys(store.get().chats);
     const result = await api.query(ChatsQuery, {}).toPromise();
     const page = result.data?.chats;
     if (!page) return;
+    chatsLoaded = true;
     const chats = page.edges.map((edge) => edge.node);
     nextChatsPage = page.pageInfo.hasNextPage ? (page.pageInfo.endCursor ?? null) : null;
     let remove: string[] = [];
@@ -131,7 +144,7 @@ export function createMessenger(api: Client, session: SessionManager, wsUrl: str
       // Known chats missing from the first page were left or lost meanwhile, or are just older:
       // with one page that is all of them, else each is asked about.
       const listed = new Set(chats.map((chat) => chat.id));
-      const missing = Object.keys(store.get().chats).filter((id) => !listed.has(id));
+      const missing = knownBefore.filter((id) => !listed.has(id) && id in store.get().chats);
       if (!page.pageInfo.hasNextPage) remove = missing;
       else for (const id of missing) void fetchChat(id);
     }
@@ -187,9 +200,6 @@ export function createMessenger(api: Client, session: SessionManager, wsUrl: str
         if (event.user.id === before.me?.id && chat && event.lastReadSeq < chat.lastSeq) void fetchChat(event.chatId);
         break;
       }
-      case 'UserUpdated':
-        if (event.user.id === before.me?.id) session.updateUser(event.user);
-        break;
     }
   }
 
@@ -236,12 +246,15 @@ export function createMessenger(api: Client, session: SessionManager, wsUrl: str
     }
   }
 
-  return {
+  const messenger: Messenger = {
     store,
+    drafts: new Map(),
     async start(me) {
       dispatch({ type: 'signedIn', me });
       // Chats first, so the subscription resumes each from the seq its summary shows.
       await loadChats({ reconcile: false }).catch(() => undefined);
+      // Signed out while the chats were loading (a refused refresh): nothing more to start.
+      if (stopped) return;
       realtime = startRealtime({
         url: wsUrl,
         session,
@@ -252,6 +265,7 @@ export function createMessenger(api: Client, session: SessionManager, wsUrl: str
       });
     },
     stop() {
+      stopped = true;
       realtime?.stop();
       realtime = null;
       dispatch({ type: 'signedOut' });
@@ -274,7 +288,12 @@ export function createMessenger(api: Client, session: SessionManager, wsUrl: str
       dispatch({ type: 'historyRequested', chatId });
       const result = await api.query(MessagesQuery, { chatId }).toPromise();
       const page = result.data?.messages;
-      if (!page) return failure(result.error);
+      if (!page) {
+        // Loaded again when the connection is back (onStatus).
+        historyFailed.add(chatId);
+        return failure(result.error);
+      }
+      historyFailed.delete(chatId);
       dispatch({
         type: 'historyLoaded',
         chatId,
@@ -399,4 +418,5 @@ export function createMessenger(api: Client, session: SessionManager, wsUrl: str
       return { ok: true, value: undefined };
     },
   };
+  return messenger;
 }

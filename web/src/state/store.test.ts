@@ -784,3 +784,23 @@ describe('session', () => {
     expect(reduce(state, { type: 'status', status: 'online' }).status).toBe('online');
   });
 });
+
+describe('history pages and events racing them', () => {
+  it('an edit of an old message while the first page loads waits for its page, and paging goes on', () => {
+    const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => m(from + i));
+    const state = run(
+      start(c1At5({ lastSeq: 200 })),
+      { type: 'historyRequested', chatId: 'c1' },
+      ev(edited(201, { ...m(5), body: 'old, edited', editedAt: at(50) })),
+      history('c1', range(151, 200), true),
+    );
+    // The edited message is not in the window: no stray message below the first page.
+    expect(seqs(state, 'c1')[0]).toBe(151);
+    expect(state.panes['c1']).toMatchObject({ hasOlder: true, olderCursor: 'cursor-151' });
+    const older = run(state, history('c1', range(101, 150), true), history('c1', range(1, 100), false));
+    expect(seqs(older, 'c1')).toEqual(range(1, 200).map((x) => x.seq));
+    expect(older.panes['c1']).toMatchObject({ hasOlder: false });
+    // The page that brought message 5 shows it edited, not as it was when the page was read.
+    expect(older.panes['c1']!.messages[4]!.body).toBe('old, edited');
+  });
+});

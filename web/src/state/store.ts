@@ -267,8 +267,9 @@ function applyLogged(state: State, event: LoggedEvent): State {
       return updatePane(next, chatId, (pane) => {
         const known = pane.messages.some((m) => m.id === message.id);
         const newest = pane.messages[pane.messages.length - 1];
-        if (!known && pane.loaded && (!newest || message.seq < newest.seq)) {
-          // Older than the loaded window: kept for the page that will bring it.
+        if (!known && (!pane.loaded || !newest || message.seq < newest.seq)) {
+          // Not shown yet (older than the window, or the first page is still on its way): kept for
+          // the page that will bring it.
           return { ...pane, revisions: { ...pane.revisions, [message.id]: message } };
         }
         const messages = upsertMessage(pane.messages, message).map((m) =>
@@ -366,9 +367,7 @@ export function reduce(state: State, action: Action): State {
         messages = upsertMessage(messages, revision ? newerVersion(message, revision) : message);
       }
       const users = rememberUsers(state.users, action.messages.flatMap(usersOfMessage));
-      const oldest = pane.messages[0]?.seq;
-      const first = action.messages[0]?.seq;
-      const isOlderPage = pane.loaded && (first === undefined || (oldest !== undefined && first < oldest));
+
       return {
         ...state,
         users,
@@ -378,9 +377,9 @@ export function reduce(state: State, action: Action): State {
             ...pane,
             messages,
             loaded: true,
-            // A first page loaded again must not forget the older pages already shown.
-            hasOlder: !pane.loaded || isOlderPage ? action.hasOlder : pane.hasOlder,
-            olderCursor: !pane.loaded || isOlderPage ? action.olderCursor : pane.olderCursor,
+            // Pages come newest first, each older than the last: the latest says what remains.
+            hasOlder: action.hasOlder,
+            olderCursor: action.olderCursor,
           },
         },
       };

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { Provider, type Client } from 'urql';
 import { LogoutMutation, MeQuery } from '../api/operations';
+import { graphqlFetch } from '../api/graphql-fetch';
 import { refreshMargin, type SessionManager, type StoredSession } from '../auth/session';
 import { createMessenger } from '../state/messenger';
 import { AuthScreen } from './AuthScreen';
@@ -38,26 +39,38 @@ export function App({ api, session, wsUrl }: { api: Client; session: SessionMana
 function useProactiveRefresh(session: SessionManager) {
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let failures = 0;
+    const refresh = () =>
+      void session.accessToken().then(
+        () => (failures = 0),
+        () => {
+          // Unreachable server: try again with growing pauses, not in a loop (the `online` event
+          // and the next request try sooner).
+          failures++;
+          clearTimeout(timer);
+          const pause = Math.min(30_000, 1_000 * 2 ** failures);
+          timer = setTimeout(refresh, pause / 2 + Math.random() * (pause / 2));
+        },
+      );
     const schedule = (current: StoredSession | null) => {
       clearTimeout(timer);
       if (!current) return;
       // Spread over the last part of the margin, so that tabs rarely even contend for the lock.
       const margin = refreshMargin(current);
       const at = current.accessExpiresAt - margin + Math.random() * (margin / 3);
-      timer = setTimeout(
-        () => void session.accessToken().catch(() => schedule(session.current())),
-        Math.max(0, at - Date.now()),
-      );
+      timer = setTimeout(refresh, Math.max(0, at - Date.now()));
     };
     schedule(session.current());
     const stop = session.onChange((current) => schedule(current));
-    // A laptop waking up: timers did not run while it slept.
-    const wake = () => document.visibilityState === 'visible' && void session.accessToken().catch(() => undefined);
+    // A laptop waking up (timers did not run while it slept), or the network coming back.
+    const wake = () => document.visibilityState === 'visible' && refresh();
     document.addEventListener('visibilitychange', wake);
+    window.addEventListener('online', wake);
     return () => {
       clearTimeout(timer);
       stop();
       document.removeEventListener('visibilitychange', wake);
+      window.removeEventListener('online', wake);
     };
   }, [session]);
 }
@@ -75,10 +88,7 @@ function SignedIn({ api, session, wsUrl }: { api: Client; session: SessionManage
       .query(MeQuery, {})
       .toPromise()
       .then((result) => {
-        if (result.data) {
-          messenger.store.dispatch({ type: 'userUpdated', user: result.data.me });
-          session.updateUser(result.data.me);
-        }
+        if (result.data) messenger.store.dispatch({ type: 'userUpdated', user: result.data.me });
       });
     return () => messenger.stop();
   }, [api, messenger, session]);
@@ -88,12 +98,11 @@ function SignedIn({ api, session, wsUrl }: { api: Client; session: SessionManage
       messenger,
       session,
       async signOut() {
-        // The server forgets the session; this browser forgets it even if the server is away.
-        await api
-          .mutation(LogoutMutation, {})
-          .toPromise()
-          .catch(() => undefined);
+        // This browser forgets the session at once, even when the server cannot be reached; the
+        // server is then told with the token this tab still held.
+        const token = session.current()?.accessToken;
         session.signOut('logout');
+        if (token) await graphqlFetch(LogoutMutation, {}, { token }).catch(() => undefined);
       },
     }),
     [api, messenger, session],

@@ -2,8 +2,6 @@ import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { nameOf, type Message } from '../state/store';
 import { useAppState, useServices } from './context';
 
-/** Unsent text per chat, kept while the user looks at other chats. */
-const drafts = new Map<string, string>();
 const MAX_BODY = 4096;
 
 /**
@@ -22,15 +20,21 @@ export function Composer({
   onCancel: () => void;
 }) {
   const { messenger } = useServices();
+  const { drafts } = messenger;
   const users = useAppState((s) => s.users);
   const [text, setText] = useState(() => drafts.get(chatId) ?? '');
   const [error, setError] = useState<string | null>(null);
   const input = useRef<HTMLTextAreaElement>(null);
 
+  // Editing shows the message's text; leaving the edit (saved, cancelled, or a reply chosen
+  // instead) brings the draft back.
+  const wasEditing = useRef(false);
   useEffect(() => {
     if (editing) setText(editing.body);
+    else if (wasEditing.current) setText(drafts.get(chatId) ?? '');
+    wasEditing.current = editing !== null;
     if (editing || replyTo) input.current?.focus();
-  }, [editing, replyTo]);
+  }, [editing, replyTo, drafts, chatId]);
 
   useEffect(() => () => messenger.typing(chatId, false), [messenger, chatId]);
 

@@ -146,6 +146,14 @@ function MessageItem({
   const { messenger } = useServices();
   const users = useAppState((s) => s.users);
   const [confirming, setConfirming] = useState(false);
+  // Keyboard focus goes to "Keep" while confirming, and back to "Delete" when kept.
+  const deleteButton = useRef<HTMLButtonElement>(null);
+  const refocusDelete = useRef(false);
+  useEffect(() => {
+    if (confirming || !refocusDelete.current) return;
+    refocusDelete.current = false;
+    deleteButton.current?.focus();
+  }, [confirming]);
   const [error, setError] = useState<string | null>(null);
   const deleted = message.deletedAt !== null;
 
@@ -200,12 +208,19 @@ function MessageItem({
                 <button type="button" className="danger" onClick={() => void remove()}>
                   Delete for everyone
                 </button>
-                <button type="button" onClick={() => setConfirming(false)}>
+                <button
+                  type="button"
+                  autoFocus
+                  onClick={() => {
+                    refocusDelete.current = true;
+                    setConfirming(false);
+                  }}
+                >
                   Keep
                 </button>
               </>
             ) : (
-              <button type="button" onClick={() => setConfirming(true)} aria-label="Delete">
+              <button type="button" ref={deleteButton} onClick={() => setConfirming(true)} aria-label="Delete">
                 Delete
               </button>
             ))}

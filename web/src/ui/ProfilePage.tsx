@@ -8,7 +8,7 @@ import { Avatar } from './Avatar';
 /** Display name, bio and avatar URL. A field left empty goes back to its default. */
 export function ProfilePage() {
   const api = useClient();
-  const { messenger, session } = useServices();
+  const { messenger } = useServices();
   const me = useAppState((s) => (s.me ? (s.users[s.me.id] ?? s.me) : null));
   const [displayName, setDisplayName] = useState(me?.profile?.displayName ?? '');
   const [bio, setBio] = useState(me?.profile?.bio ?? '');
@@ -40,7 +40,6 @@ export function ProfilePage() {
       return setStatus({ error: friendly.message, field: friendly.field, saved: false });
     }
     messenger.store.dispatch({ type: 'userUpdated', user });
-    session.updateUser(user);
     setDisplayName(user.profile?.displayName ?? '');
     setBio(user.profile?.bio ?? '');
     setAvatarUrl(user.profile?.avatarUrl ?? '');

@@ -32,6 +32,11 @@ export function Shell() {
     if (closed && closed.chatId === openChatId && !openChatExists) navigate('#/');
   }, [closed, openChatId, openChatExists]);
 
+  // The notice is read once another chat is opened.
+  useEffect(() => {
+    if (closed && openChatId && closed.chatId !== openChatId) messenger.store.dispatch({ type: 'closedSeen' });
+  }, [closed, openChatId, messenger]);
+
   return (
     <div className="app" data-view={openChatId ? 'chat' : 'list'}>
       <header className="topbar">

@@ -7,7 +7,13 @@ export function parseRoute(hash: string): Route {
   const [, page, id] = hash.replace(/^#/, '').split('/');
   if (page === 'profile') return { page: 'profile' };
   if (page === 'sessions') return { page: 'sessions' };
-  return { page: 'chats', chatId: page === 'chats' && id ? decodeURIComponent(id) : null };
+  let chatId: string | null = null;
+  try {
+    chatId = page === 'chats' && id ? decodeURIComponent(id) : null;
+  } catch {
+    // A malformed link (bad percent-encoding) opens the chat list.
+  }
+  return { page: 'chats', chatId };
 }
 
 export const chatHref = (chatId: string) => `#/chats/${encodeURIComponent(chatId)}`;
