@@ -26,6 +26,7 @@ import {
   reduce,
   resumeCursors,
   type Action,
+  type Chat,
   type ChatEvent,
   type Message,
   type State,
@@ -164,6 +165,18 @@ export function createMessenger(api: Client, session: SessionManager, wsUrl: str
     })().finally(() => fetchingChats.delete(chatId));
     fetchingChats.set(chatId, task);
     return task;
+  }
+
+  /** After adding or removing members: the chat as the server answered, and its members again. */
+  async function membersChanged(
+    chatId: string,
+    chat: Chat | undefined,
+    error: CombinedError | undefined,
+  ): Promise<Outcome> {
+    if (!chat) return failure(error);
+    dispatch({ type: 'chatsLoaded', chats: [chat] });
+    await loadMembers(chatId);
+    return { ok: true, value: undefined };
   }
 
   async function loadMembers(chatId: string): Promise<void> {
@@ -396,19 +409,11 @@ export function createMessenger(api: Client, session: SessionManager, wsUrl: str
     },
     async addMembers(chatId, userIds) {
       const result = await api.mutation(AddChatMembersMutation, { chatId, userIds }).toPromise();
-      const chat = result.data?.addChatMembers;
-      if (!chat) return failure(result.error);
-      dispatch({ type: 'chatsLoaded', chats: [chat] });
-      await loadMembers(chatId);
-      return { ok: true, value: undefined };
+      return membersChanged(chatId, result.data?.addChatMembers, result.error);
     },
     async removeMember(chatId, userId) {
       const result = await api.mutation(RemoveChatMemberMutation, { chatId, userId }).toPromise();
-      const chat = result.data?.removeChatMember;
-      if (!chat) return failure(result.error);
-      dispatch({ type: 'chatsLoaded', chats: [chat] });
-      await loadMembers(chatId);
-      return { ok: true, value: undefined };
+      return membersChanged(chatId, result.data?.removeChatMember, result.error);
     },
     async leave(chatId) {
       const result = await api.mutation(LeaveChatMutation, { chatId }).toPromise();

@@ -3,6 +3,7 @@ import type { Client } from '@urql/core';
 import { LoginMutation, RegisterMutation } from '../api/operations';
 import { friendlyError } from '../api/errors';
 import type { SessionManager } from '../auth/session';
+import { Alert } from './Alert';
 
 type Mode = 'login' | 'register';
 
@@ -89,11 +90,7 @@ export function AuthScreen({ api, session, notice }: { api: Client; session: Ses
           />
           {mode === 'register' && <small>At least 8 characters</small>}
         </label>
-        {error && (
-          <p className="error" role="alert">
-            {error.message}
-          </p>
-        )}
+        <Alert message={error?.message} />
         <button type="submit" className="primary" disabled={busy}>
           {mode === 'login' ? 'Sign in' : 'Create account'}
         </button>

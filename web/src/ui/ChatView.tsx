@@ -4,6 +4,7 @@ import { useAppState, useServices } from './context';
 import { Composer } from './Composer';
 import { MembersPanel } from './MembersPanel';
 import { MessageList } from './MessageList';
+import { Alert } from './Alert';
 
 /** One open chat: header, history, composer, and the members panel on demand. */
 export function ChatView({ chatId }: { chatId: string }) {
@@ -64,11 +65,7 @@ export function ChatView({ chatId }: { chatId: string }) {
           Members
         </button>
       </header>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <Alert message={error} />
       <div className="pane-body">
         <MessageList
           chatId={chatId}

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { nameOf, type Message } from '../state/store';
 import { useAppState, useServices } from './context';
+import { Alert } from './Alert';
 
 const MAX_BODY = 4096;
 
@@ -101,11 +102,7 @@ export function Composer({
           </button>
         </div>
       )}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <Alert message={error} />
       <div className="row">
         <textarea
           ref={input}

@@ -4,6 +4,7 @@ import { useAppState, useServices } from './context';
 import { navigate } from './route';
 import { Avatar } from './Avatar';
 import { UserSearch } from './UserSearch';
+import { Alert } from './Alert';
 
 const ROLE_NAMES = { OWNER: 'Owner', ADMIN: 'Admin', MEMBER: '' } as const;
 
@@ -42,11 +43,7 @@ export function MembersPanel({ chatId, onClose }: { chatId: string; onClose: () 
           onPick={(user) => void messenger.addMembers(chatId, [user.id]).then((o) => setError(o.ok ? null : o.error))}
         />
       )}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <Alert message={error} />
       {!members ? (
         <p className="muted">Loading…</p>
       ) : (

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react
 import { nameOf, type Member, type Message, type PendingMessage } from '../state/store';
 import { useAppState, useServices } from './context';
 import { fullTime, shortTime } from './format';
+import { Alert } from './Alert';
 
 const NEAR_BOTTOM_PX = 48;
 const NEAR_TOP_PX = 120;
@@ -226,11 +227,7 @@ function MessageItem({
             ))}
         </div>
       )}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <Alert message={error} />
     </article>
   );
 }

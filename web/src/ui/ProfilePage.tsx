@@ -4,6 +4,7 @@ import { UpdateProfileMutation } from '../api/operations';
 import { friendlyError } from '../api/errors';
 import { useAppState, useServices } from './context';
 import { Avatar } from './Avatar';
+import { Alert } from './Alert';
 
 /** Display name, bio and avatar URL. A field left empty goes back to its default. */
 export function ProfilePage() {
@@ -87,11 +88,7 @@ export function ProfilePage() {
             onChange={(e) => setAvatarUrl(e.target.value)}
           />
         </label>
-        {status.error && (
-          <p className="error" role="alert">
-            {status.error}
-          </p>
-        )}
+        <Alert message={status.error} />
         {status.saved && (
           <p className="notice" role="status">
             Saved.

@@ -4,6 +4,7 @@ import { RevokeSessionMutation, SessionsQuery } from '../api/operations';
 import { friendlyError } from '../api/errors';
 import { useServices } from './context';
 import { deviceName, fullTime } from './format';
+import { Alert } from './Alert';
 
 /** The devices signed in to this account; any of them can be signed out from here. */
 export function SessionsPage() {
@@ -23,16 +24,8 @@ export function SessionsPage() {
       <section className="card" aria-labelledby="sessions-title">
         <h2 id="sessions-title">Devices</h2>
         <p className="muted">Everywhere you are signed in. Signing a device out ends its session at once.</p>
-        {error && (
-          <p className="error" role="alert">
-            {friendlyError(error).message}
-          </p>
-        )}
-        {failure && (
-          <p className="error" role="alert">
-            {failure}
-          </p>
-        )}
+        <Alert message={error ? friendlyError(error).message : null} />
+        <Alert message={failure} />
         {fetching && !data && <p className="muted">Loading…</p>}
         <ul className="sessions">
           {data?.sessions.map((session) => (

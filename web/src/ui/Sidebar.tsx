@@ -4,6 +4,7 @@ import { useAppState, useServices } from './context';
 import { chatHref, navigate } from './route';
 import { shortTime } from './format';
 import { UserSearch } from './UserSearch';
+import { Alert } from './Alert';
 
 /** Search, new group, and the chat list by last activity. */
 export function Sidebar({ activeChatId }: { activeChatId: string | null }) {
@@ -29,11 +30,7 @@ export function Sidebar({ activeChatId }: { activeChatId: string | null }) {
           New group
         </button>
       </div>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <Alert message={error} />
       {creating && <NewGroup onDone={() => setCreating(false)} />}
       <nav aria-label="Chats" className="chat-list">
         {ordered.length === 0 && <p className="muted">No chats yet. Find someone above to start one.</p>}
@@ -140,11 +137,7 @@ function NewGroup({ onDone }: { onDone: () => void }) {
           ))}
         </ul>
       )}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <Alert message={error} />
       <div className="row">
         <button type="submit" className="primary" disabled={busy || !title.trim()}>
           Create group

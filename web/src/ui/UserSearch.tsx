@@ -5,6 +5,7 @@ import { friendlyError } from '../api/errors';
 import type { User } from '../state/store';
 import { useAppState } from './context';
 import { Avatar } from './Avatar';
+import { Alert } from './Alert';
 
 const DEBOUNCE_MS = 250;
 
@@ -69,11 +70,7 @@ export function UserSearch({
         onChange={(e) => setQuery(e.target.value)}
         onKeyDown={(e) => e.key === 'Escape' && setQuery('')}
       />
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <Alert message={error} />
       {shown && (
         <ul className="search-results" aria-label={`${label}: results`}>
           {shown.length === 0 && <li className="muted">Nobody found.</li>}
