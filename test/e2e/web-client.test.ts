@@ -245,10 +245,25 @@ describe.skipIf(!browser)('web client in Chromium', () => {
       await chatItem(m.page).filter({ hasText: 'Weekend plans' }).getByRole('link').click();
       await expect.poll(() => bodies(m.page).allInnerTexts()).toEqual(['Who is in?']);
 
+      // The member's list is ordered by last activity: a direct message from the owner comes
+      // first, then the group again once it has something newer.
+      const titles = () => chatItem(m.page).locator('.chat-title').allInnerTexts();
+      await o.page.getByPlaceholder('Find people').fill(member.username);
+      await o.page.getByRole('button', { name: new RegExp(`^Message .*@${member.username}\\)$`) }).click();
+      await o.page.getByRole('heading', { name: member.username }).waitFor();
+      await send(o.page, 'Just you and me');
+      await expect.poll(titles).toEqual([owner.username, 'Weekend plans']);
+      await chatItem(o.page).filter({ hasText: 'Weekend plans' }).getByRole('link').click();
+      await send(o.page, 'Saturday?');
+      await expect.poll(titles).toEqual(['Weekend plans', owner.username]);
+      await chatItem(m.page).filter({ hasText: 'Weekend plans' }).getByRole('link').click();
+      await expect.poll(() => bodies(m.page).allInnerTexts()).toEqual(['Who is in?', 'Saturday?']);
+      await o.page.getByRole('button', { name: 'Members' }).click();
+
       // Removed by the owner: the member's open chat closes and says why.
       await o.page.getByRole('button', { name: /^Remove .* from the group$/ }).click();
       await m.page.getByText('You are no longer in “Weekend plans”.').waitFor();
-      await expect.poll(() => chatItem(m.page).count()).toBe(0);
+      await expect.poll(titles).toEqual([owner.username]);
       await expect.poll(() => members.count()).toBe(1);
       for (const opened of [o, m]) expect(opened.errors).toEqual([]);
     },
