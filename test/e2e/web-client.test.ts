@@ -320,7 +320,7 @@ describe.skipIf(!browser)('web client in Chromium', () => {
   });
 
   it(
-    'loads older history by scrolling up, and never doubles a message whose answer was lost',
+    'loads older history by scrolling up; a lost answer or a reload neither loses nor doubles a message',
     { timeout: 90_000 },
     async () => {
       const api = graphqlClient(system.gatewayPort).request;
@@ -397,8 +397,37 @@ describe.skipIf(!browser)('web client in Chromium', () => {
         'history 75',
         'sent over a flaky network',
       ]);
-      // Chromium reports the deliberately reset request; nothing else.
-      expect(r.errors.filter((e) => !e.includes('ERR_CONNECTION_RESET'))).toEqual([]);
+
+      // Offline for sends, the reader writes and reloads the page: the message is still there,
+      // pending, and goes out once the network is back.
+      await r.page.unroute('**/graphql');
+      let blocked = 0;
+      await r.page.route('**/graphql', async (route) => {
+        if (!route.request().postData()?.includes('mutation SendMessage')) return route.continue();
+        blocked++;
+        await route.abort('internetdisconnected');
+      });
+      await send(r.page, 'written before a reload');
+      await expect.poll(() => blocked).toBeGreaterThan(0);
+      await r.page.reload();
+      const pendingAgain = r.page.locator('[data-testid="message"][data-pending]');
+      await expect.poll(() => pendingAgain.innerText()).toContain('written before a reload');
+      await r.page.unroute('**/graphql');
+      await expect.poll(() => pendingAgain.count(), { timeout: 20_000 }).toBe(0);
+      await expect
+        .poll(async () => (await bodies(r.page).allInnerTexts()).filter((t) => t === 'written before a reload'))
+        .toHaveLength(1);
+      const latest = await api<{ messages: { edges: { node: { body: string } }[] } }>(
+        'query ($chatId: ID!) { messages(chatId: $chatId, last: 2) { edges { node { body } } } }',
+        { chatId },
+        { token: tokens[writer.username] },
+      );
+      expect(latest.data!.messages.edges.map((e) => e.node.body)).toEqual([
+        'sent over a flaky network',
+        'written before a reload',
+      ]);
+      // Chromium reports the deliberately failed requests; nothing else.
+      expect(r.errors.filter((e) => !/ERR_CONNECTION_RESET|ERR_INTERNET_DISCONNECTED/.test(e))).toEqual([]);
     },
   );
 

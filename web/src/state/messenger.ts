@@ -21,6 +21,7 @@ import { friendlyError, isTransient } from '../api/errors';
 import { isUnauthenticated } from '../api/client';
 import type { SessionManager } from '../auth/session';
 import { startRealtime, type Realtime } from '../realtime/connection';
+import { clearOutbox, keepOutbox, readOutbox } from './outbox';
 import {
   initialState,
   reduce,
@@ -121,6 +122,8 @@ export function createMessenger(api: Client, session: SessionManager, wsUrl: str
   /** Chats whose first history page failed to load; loaded again on connecting. */
   const historyFailed = new Set<string>();
   let stopped = false;
+  let userId: string | null = null;
+  let stopOutbox: () => void = () => undefined;
   const onStatus = (status: State['status']) => {
     dispatch({ type: 'status', status });
     if (status !== 'online') return;
@@ -264,6 +267,13 @@ export function createMessenger(api: Client, session: SessionManager, wsUrl: str
     drafts: new Map(),
     async start(me) {
       dispatch({ type: 'signedIn', me });
+      userId = me.id;
+      // Messages left unsent by an earlier visit show as pending at once, and go out again.
+      const unsent = readOutbox(me.id);
+      for (const { chatId, pending } of unsent)
+        dispatch({ type: 'pendingAdded', chatId, pending: { ...pending, state: 'sending', error: null } });
+      stopOutbox = keepOutbox(store, me.id);
+      for (const { chatId, pending } of unsent) void enqueue(chatId, pending.clientMessageId);
       // Chats first, so the subscription resumes each from the seq its summary shows.
       await loadChats({ reconcile: false }).catch(() => undefined);
       // Signed out while the chats were loading (a refused refresh): nothing more to start.
@@ -281,6 +291,8 @@ export function createMessenger(api: Client, session: SessionManager, wsUrl: str
       stopped = true;
       realtime?.stop();
       realtime = null;
+      stopOutbox();
+      if (userId) clearOutbox(userId);
       dispatch({ type: 'signedOut' });
     },
     hasMoreChats: () => nextChatsPage !== null,
