@@ -265,6 +265,19 @@ describe.skipIf(!browser)('web client in Chromium', () => {
       await m.page.getByText('You are no longer in “Weekend plans”.').waitFor();
       await expect.poll(titles).toEqual([owner.username]);
       await expect.poll(() => members.count()).toBe(1);
+
+      // Added back from the members panel: the group reappears in the member's list, with its
+      // history; the member then leaves it, and the owner's panel follows.
+      await o.page.getByPlaceholder('Add people').fill(member.username);
+      await o.page.getByRole('button', { name: new RegExp(`^Add .*@${member.username}\\)$`) }).click();
+      await expect.poll(() => members.count()).toBe(2);
+      await expect.poll(titles).toEqual(['Weekend plans', owner.username]);
+      await chatItem(m.page).filter({ hasText: 'Weekend plans' }).getByRole('link').click();
+      await expect.poll(() => bodies(m.page).allInnerTexts()).toEqual(['Who is in?', 'Saturday?']);
+      await m.page.getByRole('button', { name: 'Members' }).click();
+      await m.page.getByRole('button', { name: 'Leave group' }).click();
+      await expect.poll(titles).toEqual([owner.username]);
+      await expect.poll(() => members.count()).toBe(1);
       for (const opened of [o, m]) expect(opened.errors).toEqual([]);
     },
   );
