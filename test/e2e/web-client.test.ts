@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page, WebSocketRoute } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { BrowserContextOptions, Page, WebSocketRoute } from 'playwright-core';
 import { launchBrowser, openPage, screenshot, type OpenedPage } from '../../lib/testing/browser.js';
 import { startSystem, type System } from '../../lib/testing/system.js';
 import { graphqlClient } from '../../lib/testing/gateway.js';
@@ -13,6 +15,13 @@ import { graphqlClient } from '../../lib/testing/gateway.js';
 
 const browser = await launchBrowser();
 const TOKEN_TTL = '5s';
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+interface AxeViolation {
+  id: string;
+  impact: string;
+  help: string;
+  nodes: { target: string[] }[];
+}
 
 const run = Date.now().toString(36);
 /** A new person's sign-up details, unique to this run. */
@@ -92,8 +101,8 @@ describe.skipIf(!browser)('web client in Chromium', () => {
     await system?.stop();
   });
 
-  const open = async () => {
-    const opened = await openPage(browser!);
+  const open = async (options: BrowserContextOptions = {}) => {
+    const opened = await openPage(browser!, options);
     pages.push(opened);
     return opened;
   };
@@ -349,10 +358,23 @@ describe.skipIf(!browser)('web client in Chromium', () => {
         tokens[person.username] = res.data!.register.accessToken;
         ids[person.username] = res.data!.register.user.id;
       }
+      // Access tokens live 5 s in this file: the writer signs in again when theirs gets old.
+      let writerTokenAt = Date.now();
+      const writerToken = async () => {
+        if (Date.now() - writerTokenAt > 2_000) {
+          const res = await api<{ login: { accessToken: string } }>(
+            'mutation ($input: LoginInput!) { login(input: $input) { accessToken } }',
+            { input: { email: writer.email, password: writer.password } },
+          );
+          tokens[writer.username] = res.data!.login.accessToken;
+          writerTokenAt = Date.now();
+        }
+        return tokens[writer.username];
+      };
       const chat = await api<{ createDirectChat: { id: string } }>(
         'mutation ($userId: ID!) { createDirectChat(userId: $userId) { id } }',
         { userId: ids[reader.username] },
-        { token: tokens[writer.username] },
+        { token: await writerToken() },
       );
       const chatId = chat.data!.createDirectChat.id;
       const history = Array.from({ length: 75 }, (_, i) => `history ${i + 1}`);
@@ -360,7 +382,7 @@ describe.skipIf(!browser)('web client in Chromium', () => {
         const sent = await api(
           'mutation ($input: SendMessageInput!) { sendMessage(input: $input) { id } }',
           { input: { chatId, body, clientMessageId: `seed-${i}` } },
-          { token: tokens[writer.username] },
+          { token: await writerToken() },
         );
         expect(sent.errors).toBeUndefined();
       }
@@ -401,7 +423,7 @@ describe.skipIf(!browser)('web client in Chromium', () => {
       const stored = await api<{ messages: { edges: { node: { body: string } }[] } }>(
         'query ($chatId: ID!) { messages(chatId: $chatId, last: 5) { edges { node { body } } } }',
         { chatId },
-        { token: tokens[writer.username] },
+        { token: await writerToken() },
       );
       expect(stored.data!.messages.edges.map((e) => e.node.body)).toEqual([
         'history 72',
@@ -433,7 +455,7 @@ describe.skipIf(!browser)('web client in Chromium', () => {
       const latest = await api<{ messages: { edges: { node: { body: string } }[] } }>(
         'query ($chatId: ID!) { messages(chatId: $chatId, last: 2) { edges { node { body } } } }',
         { chatId },
-        { token: tokens[writer.username] },
+        { token: await writerToken() },
       );
       expect(latest.data!.messages.edges.map((e) => e.node.body)).toEqual([
         'sent over a flaky network',
@@ -470,6 +492,59 @@ describe.skipIf(!browser)('web client in Chromium', () => {
     await second.close();
     expect(first.errors).toEqual([]);
   });
+
+  it(
+    'passes an accessibility audit (axe-core) on every screen, at desktop and phone width',
+    { timeout: 90_000 },
+    async () => {
+      const person = user('kim');
+      // The audit script is injected into the page, which the client's CSP would refuse.
+      const { page, errors } = await open({ bypassCSP: true });
+      const violations: string[] = [];
+      const audit = async (screen: string) => {
+        await page.addScriptTag({ content: AXE_SOURCE });
+        const found = await page.evaluate(async () => {
+          const axe = (window as unknown as { axe: { run(): Promise<{ violations: AxeViolation[] }> } }).axe;
+          return (await axe.run()).violations.map(
+            (v) => `${v.impact} ${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+          );
+        });
+        violations.push(...found.map((line) => `${screen}: ${line}`));
+      };
+      for (const width of [1280, 390]) {
+        await page.setViewportSize({ width, height: 800 });
+        await page.goto(system.url);
+        if (width === 1280) {
+          await page.getByLabel('Email').waitFor();
+          await audit(`sign-in @${width}`);
+          await register(page, system.url, person);
+          await page.getByRole('button', { name: 'New group' }).click();
+          await page.getByLabel('Group title').fill('Audited');
+          await page.getByRole('button', { name: 'Create group' }).click();
+          await page.getByRole('heading', { name: 'Audited' }).waitFor();
+          await send(page, 'Is this readable?');
+          await page.locator('[data-testid="message"]:not([data-pending])').waitFor();
+        }
+        await page.goto(system.url);
+        await chatItem(page).first().waitFor();
+        await audit(`chat list @${width}`);
+        await chatItem(page).first().getByRole('link').click();
+        await page.getByRole('log', { name: 'Messages' }).getByTestId('message').first().waitFor();
+        await audit(`chat @${width}`);
+        await page.getByRole('button', { name: 'Members' }).click();
+        await page.getByRole('complementary', { name: 'Members' }).getByRole('listitem').first().waitFor();
+        await audit(`members @${width}`);
+        await page.goto(`${system.url}#/profile`);
+        await page.getByLabel('Display name').waitFor();
+        await audit(`profile @${width}`);
+        await page.goto(`${system.url}#/sessions`);
+        await page.getByTestId('session').waitFor();
+        await audit(`devices @${width}`);
+      }
+      expect(violations).toEqual([]);
+      expect(errors).toEqual([]);
+    },
+  );
 
   it('refreshes a token the server refuses, and retries the request once', { timeout: 60_000 }, async () => {
     const person = user('judy');

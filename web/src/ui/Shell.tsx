@@ -40,9 +40,9 @@ export function Shell() {
   return (
     <div className="app" data-view={openChatId ? 'chat' : 'list'}>
       <header className="topbar">
-        <a className="brand" href="#/">
-          Messenger
-        </a>
+        <h1 className="brand">
+          <a href="#/">Messenger</a>
+        </h1>
         <span className={`connection ${status}`} role="status" aria-live="polite" data-testid="connection">
           {STATUS_TEXT[status]}
         </span>
@@ -60,7 +60,7 @@ export function Shell() {
         </nav>
       </header>
       {route.page === 'chats' && (
-        <div className="chats-layout">
+        <main className="chats-layout">
           <Sidebar activeChatId={openChatId} />
           {openChatId ? (
             <ChatView key={openChatId} chatId={openChatId} />
@@ -73,7 +73,7 @@ export function Shell() {
               )}
             </section>
           )}
-        </div>
+        </main>
       )}
       {route.page === 'profile' && <ProfilePage />}
       {route.page === 'sessions' && <SessionsPage />}
