@@ -129,12 +129,14 @@ describe.skipIf(!browser)('web client in Chromium', () => {
       // B sees it live, with an unread badge.
       await chatItem(b.page).first().waitFor();
       await expect.poll(() => chatItem(b.page).first().getByTestId('unread-badge').textContent()).toBe('1');
+      expect(await b.page.title()).toBe('(1) Messenger');
       await expect.poll(() => chatItem(b.page).first().innerText()).toContain('Hello Bob!');
 
       // B opens it: the badge clears, and A's message shows as read.
       await chatItem(b.page).first().getByRole('link').click();
       await expect.poll(() => bodies(b.page).allInnerTexts()).toEqual(['Hello Bob!']);
       await expect.poll(() => chatItem(b.page).first().getByTestId('unread-badge').count()).toBe(0);
+      expect(await b.page.title()).toBe('Messenger');
       await expect.poll(() => a.page.getByTestId('receipt').last().textContent()).toBe('Read');
 
       // B replies to A's message; A sees the reply live with its quote.

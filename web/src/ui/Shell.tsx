@@ -21,6 +21,12 @@ export function Shell() {
   const openChatId = route.page === 'chats' ? route.chatId : null;
   const openChatExists = useAppState((s) => (openChatId ? openChatId in s.chats : false));
 
+  // The tab's title counts unread messages, so a background tab shows that something came.
+  const unread = useAppState((s) => Object.values(s.chats).reduce((sum, chat) => sum + chat.unreadCount, 0));
+  useEffect(() => {
+    document.title = unread > 0 ? `(${unread}) Messenger` : 'Messenger';
+  }, [unread]);
+
   // Typing indicators end on their own when no refresh comes.
   useEffect(() => {
     const timer = setInterval(() => messenger.store.dispatch({ type: 'typingExpired', now: Date.now() }), 1_000);
