@@ -543,6 +543,16 @@ describe.skipIf(!browser)('web client in Chromium', () => {
         await page.getByTestId('session').waitFor();
         await audit(`devices @${width}`);
       }
+      // The dark colour scheme (prefers-color-scheme) is read as well.
+      await page.emulateMedia({ colorScheme: 'dark' });
+      await page.setViewportSize({ width: 1280, height: 800 });
+      await page.goto(system.url);
+      await chatItem(page).first().getByRole('link').click();
+      await page.getByRole('log', { name: 'Messages' }).getByTestId('message').first().waitFor();
+      await audit('chat, dark');
+      await page.goto(`${system.url}#/sessions`);
+      await page.getByTestId('session').waitFor();
+      await audit('devices, dark');
       expect(violations).toEqual([]);
       expect(errors).toEqual([]);
     },
