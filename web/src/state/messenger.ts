@@ -19,6 +19,7 @@ import {
 } from '../api/operations';
 import { friendlyError, isTransient } from '../api/errors';
 import { isUnauthenticated } from '../api/client';
+import type { MessagesQuery as MessagesQueryResult } from '../graphql/graphql';
 import type { SessionManager } from '../auth/session';
 import { startRealtime, type Realtime } from '../realtime/connection';
 import { clearOutbox, keepOutbox, readOutbox } from './outbox';
@@ -182,6 +183,16 @@ export function createMessenger(api: Client, session: SessionManager, wsUrl: str
     return { ok: true, value: undefined };
   }
 
+  function historyLoaded(chatId: string, page: MessagesQueryResult['messages']) {
+    dispatch({
+      type: 'historyLoaded',
+      chatId,
+      messages: page.edges.map((edge) => edge.node),
+      hasOlder: page.pageInfo.hasPreviousPage,
+      olderCursor: page.pageInfo.startCursor ?? null,
+    });
+  }
+
   async function loadMembers(chatId: string): Promise<void> {
     const result = await api.query(MembersQuery, { id: chatId }).toPromise();
     if (result.data?.chat) dispatch({ type: 'membersLoaded', chatId, members: result.data.chat.members });
@@ -319,13 +330,7 @@ export function createMessenger(api: Client, session: SessionManager, wsUrl: str
         return failure(result.error);
       }
       historyFailed.delete(chatId);
-      dispatch({
-        type: 'historyLoaded',
-        chatId,
-        messages: page.edges.map((edge) => edge.node),
-        hasOlder: page.pageInfo.hasPreviousPage,
-        olderCursor: page.pageInfo.startCursor ?? null,
-      });
+      historyLoaded(chatId, page);
       return { ok: true, value: undefined };
     },
     async loadOlder(chatId) {
@@ -333,14 +338,7 @@ export function createMessenger(api: Client, session: SessionManager, wsUrl: str
       if (!pane?.hasOlder || !pane.olderCursor) return;
       const result = await api.query(MessagesQuery, { chatId, before: pane.olderCursor }).toPromise();
       const page = result.data?.messages;
-      if (!page) return;
-      dispatch({
-        type: 'historyLoaded',
-        chatId,
-        messages: page.edges.map((edge) => edge.node),
-        hasOlder: page.pageInfo.hasPreviousPage,
-        olderCursor: page.pageInfo.startCursor ?? null,
-      });
+      if (page) historyLoaded(chatId, page);
     },
     loadMembers,
     async send(chatId, body, replyTo) {

@@ -165,6 +165,9 @@ function mergeChat(known: Chat | undefined, incoming: Chat): Chat {
   return !known || incoming.lastSeq >= known.lastSeq ? incoming : known;
 }
 
+/** The state with `chat` in place of its earlier summary. */
+const putChat = (state: State, chat: Chat): State => ({ ...state, chats: { ...state.chats, [chat.id]: chat } });
+
 function updatePane(state: State, chatId: string, update: (pane: Pane) => Pane): State {
   const pane = state.panes[chatId];
   if (!pane) return state;
@@ -219,21 +222,15 @@ function applyLogged(state: State, event: LoggedEvent): State {
       const { message } = event;
       const mine = message.sender.id === state.me?.id;
       if (fresh) {
-        next = {
-          ...next,
-          chats: {
-            ...next.chats,
-            [chatId]: {
-              ...chat,
-              lastSeq: seq,
-              lastMessage: message,
-              updatedAt: message.createdAt,
-              // Sending moves the sender's own marker to the message.
-              unreadCount: mine ? 0 : chat.unreadCount + 1,
-              members: mine ? chat.members.map(raiseMarker(message.sender.id, seq)) : chat.members,
-            },
-          },
-        };
+        next = putChat(next, {
+          ...chat,
+          lastSeq: seq,
+          lastMessage: message,
+          updatedAt: message.createdAt,
+          // Sending moves the sender's own marker to the message.
+          unreadCount: mine ? 0 : chat.unreadCount + 1,
+          members: mine ? chat.members.map(raiseMarker(message.sender.id, seq)) : chat.members,
+        });
       }
       // A pane still loading its first page keeps the message too; the page merges into it.
       next = updatePane(next, chatId, (pane) => ({
@@ -252,18 +249,11 @@ function applyLogged(state: State, event: LoggedEvent): State {
     case 'MessageEdited':
     case 'MessageDeleted': {
       const { message } = event;
-      const current = next.chats[chatId]!;
-      next = {
-        ...next,
-        chats: {
-          ...next.chats,
-          [chatId]: {
-            ...current,
-            lastSeq: Math.max(current.lastSeq, seq),
-            lastMessage: current.lastMessage?.id === message.id ? message : current.lastMessage,
-          },
-        },
-      };
+      next = putChat(next, {
+        ...chat,
+        lastSeq: Math.max(chat.lastSeq, seq),
+        lastMessage: chat.lastMessage?.id === message.id ? message : chat.lastMessage,
+      });
       return updatePane(next, chatId, (pane) => {
         const known = pane.messages.some((m) => m.id === message.id);
         const newest = pane.messages[pane.messages.length - 1];
@@ -282,7 +272,7 @@ function applyLogged(state: State, event: LoggedEvent): State {
     }
     case 'ChatUpdated': {
       if (event.chat && (fresh || event.chat.lastSeq >= chat.lastSeq)) next = setChat(next, event.chat);
-      else if (fresh) next = { ...next, chats: { ...next.chats, [chatId]: { ...chat, lastSeq: seq } } };
+      else if (fresh) next = putChat(next, { ...chat, lastSeq: seq });
       // Members or roles changed: the open pane loads them again.
       return updatePane(next, chatId, (pane) => ({ ...pane, members: null }));
     }
@@ -307,17 +297,11 @@ function applyEvent(state: State, event: ChatEvent, now: number): State {
       const chat = state.chats[chatId];
       if (chat) {
         const mineAndAllRead = userId === state.me?.id && lastReadSeq >= chat.lastSeq;
-        next = {
-          ...next,
-          chats: {
-            ...next.chats,
-            [chatId]: {
-              ...chat,
-              members: chat.members.map(raise),
-              unreadCount: mineAndAllRead ? 0 : chat.unreadCount,
-            },
-          },
-        };
+        next = putChat(next, {
+          ...chat,
+          members: chat.members.map(raise),
+          unreadCount: mineAndAllRead ? 0 : chat.unreadCount,
+        });
       }
       return updatePane(next, chatId, (pane) => ({ ...pane, members: pane.members?.map(raise) ?? null }));
     }
@@ -390,21 +374,15 @@ export function reduce(state: State, action: Action): State {
       let next = state;
       if (chat && message.seq > chat.lastSeq && message.sender.id === state.me?.id) {
         // Our own message: it is the newest we know, and the server moved our marker to it.
-        next = {
-          ...next,
-          chats: {
-            ...next.chats,
-            [chat.id]: {
-              ...chat,
-              lastSeq: message.seq,
-              lastMessage: message,
-              updatedAt: message.createdAt,
-              unreadCount: 0,
-            },
-          },
-        };
+        next = putChat(next, {
+          ...chat,
+          lastSeq: message.seq,
+          lastMessage: message,
+          updatedAt: message.createdAt,
+          unreadCount: 0,
+        });
       } else if (chat?.lastMessage?.id === message.id) {
-        next = { ...next, chats: { ...next.chats, [chat.id]: { ...chat, lastMessage: message } } };
+        next = putChat(next, { ...chat, lastMessage: message });
       }
       return updatePane(next, message.chatId, (pane) => ({
         ...pane,
@@ -428,18 +406,13 @@ export function reduce(state: State, action: Action): State {
       if (!chat) return state;
       const meId = state.me?.id;
       const raise = raiseMarker(meId, action.readSeq);
-      const next: State = {
-        ...state,
-        chats: {
-          ...state.chats,
-          // An answer ahead of the summary counts messages whose events are still on their way
-          // (they would be counted twice); the summary is then loaded again (messenger.ts).
-          [chat.id]:
-            action.lastSeq === chat.lastSeq
-              ? { ...chat, unreadCount: action.unreadCount, members: chat.members.map(raise) }
-              : { ...chat, members: chat.members.map(raise) },
-        },
-      };
+      // An answer ahead of the summary counts messages whose events are still on their way (they
+      // would be counted twice); the summary is then loaded again (messenger.ts).
+      const next = putChat(state, {
+        ...chat,
+        members: chat.members.map(raise),
+        unreadCount: action.lastSeq === chat.lastSeq ? action.unreadCount : chat.unreadCount,
+      });
       return updatePane(next, chat.id, (pane) => ({ ...pane, members: pane.members?.map(raise) ?? null }));
     }
     case 'pendingAdded': {
