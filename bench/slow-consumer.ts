@@ -62,7 +62,7 @@ async function run(total: number): Promise<{ heapMb: number; cut: boolean; compl
       resolve();
     }),
   );
-  while (chat.streams() === 0) await new Promise((r) => setTimeout(r, 10));
+  while (chat.subscribers() === 0) await new Promise((r) => setTimeout(r, 10));
   stream.pause();
   const body = 'x'.repeat(1_000);
   for (let i = 0; i < total; i += 100) {

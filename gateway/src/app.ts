@@ -3,49 +3,36 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { createYoga } from 'graphql-yoga';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { WebSocketServer, type WebSocket } from 'ws';
-import { useServer } from 'graphql-ws/use/ws';
-import { getOperationAST, OperationTypeNode } from 'graphql';
-import type { ExecutionArgs, GraphQLSchema, execute, parse, subscribe, validate } from 'graphql';
+import { WebSocketServer } from 'ws';
 import { createHealthChecker } from '../../lib/grpc/health.js';
-import { callMetadata } from '../../lib/grpc/metadata.js';
-import { isServiceError } from '../../lib/errors.js';
-import { status } from '@grpc/grpc-js';
 import type { Logger } from '../../lib/logger.js';
 import { createMetrics } from '../../lib/metrics.js';
 import { createUpstreams, type Upstreams } from './clients.js';
 import type { GatewayConfig } from './config.js';
-import { createContext, type GatewayContext } from './context.js';
+import { createContext, type GatewayContext, type OpenChatEvents, type Services } from './context.js';
 import { createMaskError } from './errors.js';
+import { createFanout } from './realtime/fanout.js';
+import { serveGraphqlWs } from './realtime/graphql-ws.js';
+import { createEventHub, type EventHub } from './realtime/hub.js';
+import { iteratorSubscription } from './realtime/iterator-subscription.js';
 import { buildSchema } from './schema.js';
 import { createWebHandler } from './web.js';
 import { closeCodes } from './ws-codes.js';
 import { createSocketSessions } from './ws-sessions.js';
 
-/** What the HTTP or WebSocket layer hands yoga for each operation. */
+/** What the HTTP layer hands yoga for each operation. */
 interface ServerContext {
   requestId: string;
   authorization: string | undefined;
   userAgent: string;
-  /** The client's WebSocket, for operations that arrive over one. */
-  socket?: { ws: WebSocket; maxBuffered: number; slowAfterMs: number };
-  /** The operation is a subscription: its reads may outlive the access token (lib/grpc/metadata.ts). */
-  subscription?: boolean;
-}
-
-/** What yoga's envelop hands back per operation (its own typing of these is `any`). */
-interface Enveloped {
-  schema: GraphQLSchema;
-  parse: typeof parse;
-  validate: typeof validate;
-  execute: typeof execute;
-  subscribe: typeof subscribe;
 }
 
 export interface GatewayApp {
   port: number;
   metricsPort: number;
   upstreams: Upstreams;
+  /** The real-time path: subscriptions and their Deliver calls. */
+  events: EventHub;
   stop(): Promise<void>;
 }
 
@@ -61,8 +48,6 @@ export interface GatewayOptions {
   wsKeepAliveMs?: number;
   /** Unsent bytes a WebSocket may hold before its client is closed with 1013. @default 4 MiB */
   wsMaxBufferedBytes?: number;
-  /** How long events may pile up for a subscription before its client is closed with 1013. @default 10000 */
-  wsSlowClientMs?: number;
 }
 
 /**
@@ -73,11 +58,28 @@ export async function createGatewayApp(
   config: GatewayConfig,
   logger: Logger,
   upstreams = createUpstreams(config),
-  { wsKeepAliveMs = 12_000, wsMaxBufferedBytes = 4 * 1024 * 1024, wsSlowClientMs = 10_000 }: GatewayOptions = {},
+  { wsKeepAliveMs = 12_000, wsMaxBufferedBytes = 4 * 1024 * 1024 }: GatewayOptions = {},
 ): Promise<GatewayApp> {
   const metrics = createMetrics('gateway');
   const health = createHealthChecker();
   const web = createWebHandler(config.webRoot, logger);
+  const services: Services = {
+    auth: upstreams.auth.unary,
+    chat: upstreams.chat.unary,
+    profiles: upstreams.profiles.unary,
+  };
+  const maskError = createMaskError(logger);
+  const events = createEventHub({
+    clients: upstreams.chat.all,
+    logger,
+    prepare: createFanout({ services, logger, maskError }),
+  });
+  /** chatEvents over HTTP (server-sent events, multipart): only with a valid, unexpired token. */
+  const openOverHttp: OpenChatEvents = async (ctx, resume) => {
+    const { userId } = await ctx.viewer();
+    const authorization = ctx.call.metadata.get('authorization')[0];
+    return iteratorSubscription({ hub: events, viewer: { userId, authorization: String(authorization) }, resume, ctx });
+  };
   const yoga = createYoga<ServerContext, GatewayContext>({
     schema: buildSchema(),
     graphqlEndpoint: GRAPHQL_PATH,
@@ -85,7 +87,7 @@ export async function createGatewayApp(
     // Served from the installed package, so GraphiQL works offline.
     renderGraphiQL,
     graphiql: { title: 'Messenger', subscriptionsProtocol: 'WS' },
-    maskedErrors: { maskError: createMaskError(logger), isDev: false },
+    maskedErrors: { maskError, isDev: false },
     logging: {
       debug: (...args: unknown[]) => logger.debug({ yoga: args.slice(1) }, String(args[0])),
       info: (...args: unknown[]) => logger.info({ yoga: args.slice(1) }, String(args[0])),
@@ -94,8 +96,8 @@ export async function createGatewayApp(
       // unexpected ones are logged with their stack by maskError.
       error: (...args: unknown[]) => logger.debug({ yoga: args.slice(1) }, String(args[0])),
     },
-    context: ({ requestId, authorization, userAgent, socket, subscription }) =>
-      createContext({ upstreams, logger, requestId, authorization, userAgent, socket, subscription }),
+    context: ({ requestId, authorization, userAgent }) =>
+      createContext({ services, logger, requestId, authorization, userAgent, openChatEvents: openOverHttp }),
   });
 
   /** Ready when every upstream service has at least one instance answering SERVING. */
@@ -151,61 +153,17 @@ export async function createGatewayApp(
 
   const wsServer = new WebSocketServer({ server, path: GRAPHQL_PATH });
   const socketSessions = createSocketSessions(upstreams, logger);
-  const wsDisposable = useServer<{ authorization?: unknown }>(
-    {
-      /** A missing, bad or expired token is refused here; graphql-ws then closes with 4403. */
-      onConnect: async (ctx) => {
-        const authorization = ctx.connectionParams?.authorization;
-        if (typeof authorization !== 'string') return false;
-        const metadata = callMetadata({ authorization, requestId: randomUUID() });
-        return upstreams.auth.unary.validateSession({ allowExpired: false }, { metadata }).then(
-          ({ sessionId }) => {
-            socketSessions.add(sessionId, ctx.extra.socket, authorization);
-            return true;
-          },
-          (error: unknown) => {
-            // Only a refused token is the client's fault; an outage must not look like one.
-            if (isServiceError(error) && error.code === status.UNAUTHENTICATED) return false;
-            throw error;
-          },
-        );
-      },
-      onSubscribe: async (ctx, _id, params) => {
-        const authorization = ctx.connectionParams?.authorization;
-        const base = {
-          requestId: randomUUID(),
-          authorization: typeof authorization === 'string' ? authorization : undefined,
-          userAgent: ctx.extra.request.headers['user-agent'] ?? '',
-          socket: { ws: ctx.extra.socket, maxBuffered: wsMaxBufferedBytes, slowAfterMs: wsSlowClientMs },
-        };
-        const enveloped: Enveloped = yoga.getEnveloped({ ...base, params });
-        const document = enveloped.parse(params.query);
-        const errors = enveloped.validate(enveloped.schema, document);
-        if (errors.length > 0) return errors;
-        // The context is made after parsing, so that it knows whether this is a subscription.
-        const operation = getOperationAST(document, params.operationName ?? undefined);
-        const contextValue = createContext({
-          upstreams,
-          logger,
-          ...base,
-          subscription: operation?.operation === OperationTypeNode.SUBSCRIPTION,
-        });
-        const args: ExecutionArgs = {
-          schema: enveloped.schema,
-          document,
-          operationName: params.operationName ?? null,
-          variableValues: params.variables ?? null,
-          contextValue,
-          rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
-        };
-        return args;
-      },
-      execute: (args) => (args.rootValue as Pick<Enveloped, 'execute'>).execute(args),
-      subscribe: (args) => (args.rootValue as Pick<Enveloped, 'subscribe'>).subscribe(args),
-    },
+  const graphqlWs = serveGraphqlWs({
     wsServer,
-    wsKeepAliveMs,
-  );
+    services,
+    hub: events,
+    logger,
+    getEnveloped: (context) => yoga.getEnveloped(context),
+    maskError,
+    onSession: (sessionId, socket, authorization) => socketSessions.add(sessionId, socket, authorization),
+    keepAliveMs: wsKeepAliveMs,
+    maxBufferedBytes: wsMaxBufferedBytes,
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -222,10 +180,12 @@ export async function createGatewayApp(
     port,
     metricsPort,
     upstreams,
+    events,
     async stop() {
       // Tell WebSocket clients to reconnect (to another gateway, or this one once back).
       for (const client of wsServer.clients) client.close(closeCodes.serviceRestart, 'gateway restarting');
-      await wsDisposable.dispose();
+      await graphqlWs.dispose();
+      events.close();
       socketSessions.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -1,4 +1,3 @@
-import type { ClientReadableStream } from '@grpc/grpc-js';
 import { createServiceClient, type ServiceClient } from '../../lib/grpc/client.js';
 import { AuthServiceClient } from '../../proto/gen/auth/v1/auth.js';
 import { ChatServiceClient } from '../../proto/gen/chat/v1/chat.js';
@@ -10,8 +9,6 @@ export interface Upstreams {
   auth: ServiceClient<AuthServiceClient>;
   chat: ServiceClient<ChatServiceClient>;
   profiles: ServiceClient<ProfilesServiceClient>;
-  /** Subscribe calls open on behalf of WebSocket clients. */
-  openStreams: Set<ClientReadableStream<unknown>>;
   close(): void;
 }
 
@@ -20,14 +17,11 @@ export function createUpstreams(config: GatewayConfig): Upstreams {
   const auth = createServiceClient(AuthServiceClient, config.upstreams.auth, options);
   const chat = createServiceClient(ChatServiceClient, config.upstreams.chat, options);
   const profiles = createServiceClient(ProfilesServiceClient, config.upstreams.profiles, options);
-  const openStreams = new Set<ClientReadableStream<unknown>>();
   return {
     auth,
     chat,
     profiles,
-    openStreams,
     close: () => {
-      for (const stream of openStreams) stream.cancel();
       auth.close();
       chat.close();
       profiles.close();

@@ -1,25 +1,34 @@
 import DataLoader from 'dataloader';
-import type { WebSocket } from 'ws';
 import type { Logger } from '../../lib/logger.js';
 import { callMetadata } from '../../lib/grpc/metadata.js';
 import type { CallOptions, PromiseClient } from '../../lib/grpc/client.js';
 import type { AuthServiceClient, ValidateSessionResponse } from '../../proto/gen/auth/v1/auth.js';
 import type { ChatServiceClient } from '../../proto/gen/chat/v1/chat.js';
 import type { Profile, ProfilesServiceClient } from '../../proto/gen/profiles/v1/profiles.js';
-import type { Upstreams } from './clients.js';
 import type { ChatModel, UserModel } from './mappers.js';
+import type { ResumeCursor } from './realtime/subscription.js';
 
-/** Per-operation state: who is calling, how to reach the services, and this operation's loaders. */
-export interface GatewayContext {
-  requestId: string;
-  logger: Logger;
-  userAgent: string;
-  /** The client's WebSocket, when the operation came over one, and its unsent-bytes bound. */
-  socket: { ws: WebSocket; maxBuffered: number; slowAfterMs: number } | undefined;
+/** The unary clients of the upstream services. */
+export interface Services {
   auth: PromiseClient<AuthServiceClient>;
   chat: PromiseClient<ChatServiceClient>;
   profiles: PromiseClient<ProfilesServiceClient>;
-  upstreams: Upstreams;
+}
+
+export interface Loaders {
+  users: DataLoader<string, UserModel | null>;
+  chats: DataLoader<string, ChatModel | null>;
+  profiles: DataLoader<string, Profile | null>;
+}
+
+/** How a transport opens `chatEvents` for the operation's caller. */
+export type OpenChatEvents = (ctx: GatewayContext, resume: ResumeCursor[]) => Promise<AsyncIterable<unknown>>;
+
+/** Per-operation state: who is calling, how to reach the services, and this operation's loaders. */
+export interface GatewayContext extends Services {
+  requestId: string;
+  logger: Logger;
+  userAgent: string;
   /** Options for a gRPC call made on behalf of this operation's caller. */
   call: CallOptions;
   /** The caller's session, checked once per operation by auth-service. */
@@ -29,25 +38,51 @@ export interface GatewayContext {
    * or refreshToken), so that e.g. `register { user { profile } }` resolves for the new user.
    */
   actAs(accessToken: string): void;
-  loaders: {
-    users: DataLoader<string, UserModel | null>;
-    chats: DataLoader<string, ChatModel | null>;
-    profiles: DataLoader<string, Profile | null>;
-  };
+  loaders: Loaders;
   /** Forgets what the loaders cached: a subscription calls it before each event. */
   resetLoaders(): void;
+  /** `User.email` as this operation's caller may see it. */
+  emailOf(user: UserModel): string | null | Promise<string | null>;
+  /** The caller's chat events from the given cursors on (`chatEvents`). */
+  chatEvents(resume: ResumeCursor[]): Promise<AsyncIterable<unknown>>;
 }
 
-export function createContext(options: {
-  upstreams: Upstreams;
+export interface ContextOptions {
+  services: Services;
   logger: Logger;
   requestId: string;
   authorization: string | undefined;
   userAgent: string;
-  socket?: { ws: WebSocket; maxBuffered: number; slowAfterMs: number } | undefined;
   /** A subscription: its reads are marked so that they outlive the access token. */
   subscription?: boolean | undefined;
-}): GatewayContext {
+  /** Loaders shared with other operations: the recipients of one event share its lookups. */
+  shared?: Partial<Pick<Loaders, 'users' | 'profiles'>>;
+  /** Overrides who sees `User.email` (an event rendered for several viewers shows it to none). */
+  emailOf?: GatewayContext['emailOf'];
+  /** How this operation's transport serves `chatEvents`; none: subscriptions are refused. */
+  openChatEvents?: OpenChatEvents;
+}
+
+/** One loader set for the caller of `call` (read at batch time: `actAs` may change it). */
+export function createLoaders(services: Services, call: CallOptions): Loaders {
+  return {
+    users: new DataLoader(async (ids) => {
+      const { results } = await services.auth.getUsers({ ids: [...ids] }, call);
+      return ids.map((_id, index) => results[index]?.user ?? null);
+    }),
+    chats: new DataLoader(async (ids) => {
+      const { results } = await services.chat.getChats({ ids: [...ids] }, call);
+      return ids.map((_id, index) => results[index]?.chat ?? null);
+    }),
+    profiles: new DataLoader(async (ids) => {
+      const { results } = await services.profiles.getProfiles({ userIds: [...ids] }, call);
+      return ids.map((_id, index) => results[index]?.profile ?? null);
+    }),
+  };
+}
+
+export function createContext(options: ContextOptions): GatewayContext {
+  const { services } = options;
   const call: CallOptions = {
     metadata: callMetadata({
       authorization: options.authorization,
@@ -55,32 +90,19 @@ export function createContext(options: {
       subscription: options.subscription,
     }),
   };
-  const auth = options.upstreams.auth.unary;
-  const chat = options.upstreams.chat.unary;
-  const profiles = options.upstreams.profiles.unary;
   let viewer: Promise<ValidateSessionResponse> | undefined;
-  const loaders = {
-    users: new DataLoader<string, UserModel | null>(async (ids) => {
-      const { results } = await auth.getUsers({ ids: [...ids] }, call);
-      return ids.map((_id, index) => results[index]?.user ?? null);
-    }),
-    chats: new DataLoader<string, ChatModel | null>(async (ids) => {
-      const { results } = await chat.getChats({ ids: [...ids] }, call);
-      return ids.map((_id, index) => results[index]?.chat ?? null);
-    }),
-    profiles: new DataLoader<string, Profile | null>(async (ids) => {
-      const { results } = await profiles.getProfiles({ userIds: [...ids] }, call);
-      return ids.map((_id, index) => results[index]?.profile ?? null);
-    }),
-  };
-  return {
+  // Made on first use: a subscription's context lives as long as it does, and most never need them.
+  let loaders: Loaders | undefined;
+  let logger: Logger | undefined;
+  const ctx: GatewayContext = {
+    ...services,
     requestId: options.requestId,
-    logger: options.logger.child({ requestId: options.requestId }),
+    get logger() {
+      return (logger ??= options.logger.child({ requestId: options.requestId }));
+    },
     userAgent: options.userAgent,
-    socket: options.socket,
-    auth,
     call,
-    viewer: () => (viewer ??= auth.validateSession({ allowExpired: false }, call)),
+    viewer: () => (viewer ??= services.auth.validateSession({ allowExpired: false }, call)),
     actAs(accessToken) {
       call.metadata = callMetadata({
         authorization: `Bearer ${accessToken}`,
@@ -88,18 +110,20 @@ export function createContext(options: {
         subscription: options.subscription,
       });
       viewer = undefined;
-      loaders.users.clearAll();
-      loaders.chats.clearAll();
-      loaders.profiles.clearAll();
+      ctx.resetLoaders();
     },
-    chat,
-    profiles,
-    upstreams: options.upstreams,
-    loaders,
-    resetLoaders: () => {
-      loaders.users.clearAll();
-      loaders.chats.clearAll();
-      loaders.profiles.clearAll();
+    get loaders() {
+      return (loaders ??= { ...createLoaders(services, call), ...options.shared });
+    },
+    resetLoaders() {
+      loaders = undefined;
+    },
+    // auth-service answers a user's email to that user only.
+    emailOf: options.emailOf ?? ((user) => user.email ?? null),
+    chatEvents(resume) {
+      if (!options.openChatEvents) throw new Error('chatEvents is not served on this transport');
+      return options.openChatEvents(ctx, resume);
     },
   };
+  return ctx;
 }

@@ -83,9 +83,9 @@ describe.skipIf(!redis)('two gateways, two chat-services, one Redis', () => {
         { r: [{ chatId, afterSeq: 0 }] },
       );
     });
-    await until(() => chats[0]!.streams() + chats[1]!.streams() === 4, 'four streams');
-    expect(chats[0]!.streams()).toBeGreaterThan(0);
-    expect(chats[1]!.streams()).toBeGreaterThan(0);
+    await until(() => chats[0]!.subscribers() + chats[1]!.subscribers() === 4, 'four streams');
+    expect(chats[0]!.subscribers()).toBeGreaterThan(0);
+    expect(chats[1]!.subscribers()).toBeGreaterThan(0);
 
     const bodies = (i: number) =>
       subs[i]!.events.flatMap((e) =>
@@ -113,6 +113,6 @@ describe.skipIf(!redis)('two gateways, two chat-services, one Redis', () => {
       await until(() => bodies(i).length >= TOTAL, `reader ${i}`);
       expect(bodies(i)).toEqual(expected);
     }
-    expect(chats[1]!.streams()).toBe(4);
+    expect(chats[1]!.subscribers()).toBe(4);
   });
 });

@@ -143,14 +143,14 @@ describe('profiles through GraphQL', () => {
     const a = await stack.user('ua');
     const b = await stack.user('ub');
     await stack.chatService.chat.getOrCreateDirectChat({ userId: b.id }, a.md);
-    const before = stack.chatService.app.streams();
+    const before = stack.chatService.app.subscribers();
     const sub = collect<{
       chatEvents: { __typename: string; user?: { id: string; profile: { displayName: string } } };
     }>(
       stack.ws(b.token),
       'subscription { chatEvents { __typename ... on UserUpdated { user { id profile { displayName } } } } }',
     );
-    await until(() => stack.chatService.app.streams() > before, 'the stream');
+    await until(() => stack.chatService.app.subscribers() > before, 'the stream');
     await stack.gql(UPDATE, { i: { displayName: 'New Name' } }, { token: a.token });
     const events = await sub.until(1);
     expect(events[0]?.chatEvents).toEqual({

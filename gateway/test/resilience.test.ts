@@ -42,7 +42,9 @@ beforeAll(async () => {
   await startChatService();
   gateway = await startGateway([auth.app.port], {}, [chatPort], {
     wsMaxBufferedBytes: 256 * 1024,
-    wsSlowClientMs: 1_000,
+    // A client that stops reading stops answering pings too: the keepalive would drop it (1006)
+    // before it reads its 1013 should sending take longer than two intervals on a busy machine.
+    wsKeepAliveMs: 120_000,
   });
 });
 
@@ -88,9 +90,11 @@ describe('chat-service restarts under an open subscription', () => {
       ws(b.token),
       MESSAGES,
     );
-    await until(() => (chat?.streams() ?? 0) > 0, 'the upstream stream');
-    const send = (i: number) =>
-      client.unary.sendMessage({ chatId, body: `m${i}`, clientMessageId: `m${i}` }, as(a.token));
+    await until(() => (chat?.subscribers() ?? 0) > 0, 'the upstream stream');
+    // Access tokens live 2 s in this file (1 to 2 s, by the second): a fresh one for each step.
+    const fresh = async () => (await auth.auth.login(a.account, as())).tokens!.accessToken;
+    const send = async (i: number) =>
+      client.unary.sendMessage({ chatId, body: `m${i}`, clientMessageId: `m${i}` }, as(await fresh()));
     const created = () => sub.events.map((e) => e.chatEvents).filter((e) => e.__typename === 'MessageCreated');
     for (let i = 1; i <= 5; i++) await send(i);
     await until(() => created().length >= 5, 'the first five messages');
@@ -98,7 +102,8 @@ describe('chat-service restarts under an open subscription', () => {
     await chat!.stop(); // streams end as UNAVAILABLE; the gateway starts retrying
     await startChatService();
     // A chat b joins while the gateway reconnects: b hears of it either way.
-    const joined = (await client.unary.createGroupChat({ title: 'meanwhile', memberIds: [b.id] }, as(a.token))).chat!;
+    const joined = (await client.unary.createGroupChat({ title: 'meanwhile', memberIds: [b.id] }, as(await fresh())))
+      .chat!;
     for (let i = 6; i <= 10; i++) await send(i);
     await until(() => created().length >= 10, 'all ten messages');
     expect(created().map((e) => e.message.body)).toEqual(Array.from({ length: 10 }, (_, i) => `m${i + 1}`));
@@ -139,11 +144,11 @@ describe('a WebSocket client that cannot keep up', () => {
     });
     socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${b.token}` } }));
     await until(() => acked, 'connection_ack');
-    const before = chat!.streams();
+    const before = chat!.subscribers();
     // Replies carry their target's body too: each event is about 8 KB.
     const BIG = `subscription { chatEvents { __typename ... on MessageCreated { chatId seq message { body replyTo { body } } } } }`;
     socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: BIG } }));
-    await until(() => chat!.streams() > before, 'the upstream stream');
+    await until(() => chat!.subscribers() > before, 'the upstream stream');
     (socket as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
 
     // Enough to fill the kernel's socket buffers on loopback (several MB) and then the gateway's.
@@ -199,7 +204,7 @@ describe('a subscription outlives its access token, not its session', () => {
       cleanups.push(() => gql.dispose());
       sub = collect(gql, RICH);
     });
-    await until(() => (chat?.streams() ?? 0) > 0, 'the upstream stream');
+    await until(() => (chat?.subscribers() ?? 0) > 0, 'the upstream stream');
     const bodies = () => sub.events.flatMap((e) => (e.chatEvents.message ? [e.chatEvents.message.body] : []));
 
     // Wait until b's token (2 s) has expired, by its own exp claim.

@@ -42,6 +42,8 @@ export interface ServiceClient<C extends Client> {
   unary: PromiseClient<C>;
   /** The next client in round-robin order, for streaming calls (their callers reconnect). */
   pick(): C;
+  /** One client per address, in the order given. */
+  readonly all: readonly C[];
   close(): void;
 }
 
@@ -132,6 +134,7 @@ export function createServiceClient<C extends Client>(
   return {
     unary: unary as PromiseClient<C>,
     pick,
+    all: clients,
     close: () => clients.forEach((client) => client.close()),
   };
 }

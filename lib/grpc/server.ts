@@ -5,6 +5,7 @@ import {
   status,
   type MethodDefinition,
   type Metadata,
+  type ServerDuplexStream,
   type ServerUnaryCall,
   type ServerWritableStream,
   type ServiceDefinition,
@@ -37,12 +38,19 @@ export type StreamHandler<Req, Res> = (
   ctx: CallContext,
 ) => Promise<void>;
 
+/** A bidirectional-streaming handler reads and writes `call` and resolves when the call should end. */
+export type DuplexHandler<Req, Res> = (call: ServerDuplexStream<Req, Res>, ctx: CallContext) => Promise<void>;
+
 /** The promise-based implementation of a ts-proto service definition, typed from it. */
 export type Handlers<S extends ServiceDefinition> = {
   [K in keyof S]: S[K] extends MethodDefinition<infer Req, infer Res>
-    ? S[K]['responseStream'] extends true
-      ? StreamHandler<Req, Res>
-      : UnaryHandler<Req, Res>
+    ? S[K]['requestStream'] extends true
+      ? S[K]['responseStream'] extends true
+        ? DuplexHandler<Req, Res>
+        : never
+      : S[K]['responseStream'] extends true
+        ? StreamHandler<Req, Res>
+        : UnaryHandler<Req, Res>
     : never;
 };
 
@@ -116,13 +124,18 @@ export function createGrpcServer({ logger, metrics, protoFiles }: GrpcServerOpti
     };
   }
 
-  function wrapStream(service: string, method: string, handler: StreamHandler<unknown, unknown>) {
-    return (call: ServerWritableStream<unknown, unknown>) => {
+  /** Server-streaming and bidirectional calls: ended when the handler settles. */
+  function wrapStream(
+    service: string,
+    method: string,
+    run: (call: ServerDuplexStream<unknown, unknown>, ctx: CallContext) => Promise<void>,
+  ) {
+    return (call: ServerDuplexStream<unknown, unknown>) => {
       const abort = new AbortController();
       call.once('cancelled', () => abort.abort());
       const ctx = contextOf(method, call.metadata, abort.signal);
       ctx.logger.debug('stream opened');
-      handler(call.request, call, ctx).then(
+      run(call, ctx).then(
         () => {
           metrics.grpcServerHandled.inc({ service, method, code: 'OK' });
           if (!call.cancelled) call.end();
@@ -142,9 +155,17 @@ export function createGrpcServer({ logger, metrics, protoFiles }: GrpcServerOpti
       const implementation: UntypedServiceImplementation = {};
       for (const [key, method] of Object.entries(definition)) {
         const handler = handlers[key as keyof typeof handlers] as unknown;
-        implementation[key] = method.responseStream
-          ? wrapStream(name, key, handler as StreamHandler<unknown, unknown>)
-          : wrapUnary(name, key, handler as UnaryHandler<unknown, unknown>);
+        if (method.requestStream) {
+          implementation[key] = wrapStream(name, key, handler as DuplexHandler<unknown, unknown>);
+        } else if (method.responseStream) {
+          const stream = handler as StreamHandler<unknown, unknown>;
+          implementation[key] = wrapStream(name, key, (call, ctx) => {
+            const writable = call as unknown as ServerWritableStream<unknown, unknown>;
+            return stream(writable.request, writable, ctx);
+          });
+        } else {
+          implementation[key] = wrapUnary(name, key, handler as UnaryHandler<unknown, unknown>);
+        }
       }
       server.addService(definition, implementation);
       names.push(name);

@@ -4,20 +4,19 @@ import { createLogger } from '../logger.js';
 import { freshDatabase } from './database.js';
 import { as, newAccount, useAuthService } from './auth.js';
 import { ChatServiceClient } from '../../proto/gen/chat/v1/chat.js';
-import { createChatApp, type ChatApp } from '../../services/chat/src/app.js';
+import { createChatApp, type ChatApp, type ChatLimits } from '../../services/chat/src/app.js';
 import { loadChatConfig } from '../../services/chat/src/config.js';
 import { chatEntities } from '../../services/chat/src/entities.js';
 import { chatMigrations } from '../../migrations/chat/index.js';
-import type { StreamLimits } from '../../services/chat/src/streams.js';
 
 /** A chat-service process of its own (e.g. a second instance on the same database). */
 export function startChat(
   config: ReturnType<typeof loadChatConfig>,
-  options: { streamLimits?: Partial<StreamLimits>; typingTtlMs?: number } = {},
+  options: { limits?: Partial<ChatLimits>; typingTtlMs?: number } = {},
 ): Promise<ChatApp> {
-  const { streamLimits, typingTtlMs } = options;
+  const { limits, typingTtlMs } = options;
   return createChatApp(config, createLogger('chat-service', process.env.LOG_LEVEL ?? 'silent'), {
-    ...(streamLimits ? { streamLimits } : {}),
+    ...(limits ? { limits } : {}),
     ...(typingTtlMs !== undefined ? { typingTtlMs } : {}),
   });
 }
@@ -37,7 +36,7 @@ export function chatClient(...ports: number[]): ServiceClient<ChatServiceClient>
 export function useChatService(
   label: string,
   options: {
-    streamLimits?: Partial<StreamLimits>;
+    limits?: Partial<ChatLimits>;
     typingTtlMs?: number;
     /** Extra settings, or a function giving them once earlier `beforeAll` hooks have run. */
     env?: Record<string, string> | (() => Record<string, string>);

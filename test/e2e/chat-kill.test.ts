@@ -100,7 +100,7 @@ describe('chat-service killed and restarted under load', () => {
         { r: [{ chatId, afterSeq: 0 }] },
       );
     });
-    await until(() => gateway.upstreams.openStreams.size === 2, 'both upstream streams');
+    await until(() => gateway.events.size() === 2, 'both subscriptions');
     const bodies = (i: number) =>
       subs[i]!.events.flatMap((e) =>
         e.chatEvents.__typename === 'MessageCreated' ? [e.chatEvents.message!.body] : [],

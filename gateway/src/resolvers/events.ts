@@ -1,13 +1,12 @@
 import type { Resolvers } from '../generated/resolvers.js';
 import type { ChatEventPayload } from '../mappers.js';
 import { required } from '../mappers.js';
-import { chatEventStream } from '../subscriptions.js';
 
 /** `chatEvents` and the event types of its union. */
 export const eventResolvers: Resolvers = {
   Subscription: {
     chatEvents: {
-      subscribe: (_root, { resume }, ctx) => chatEventStream(ctx, resume ?? [], ctx.socket),
+      subscribe: (_root, { resume }, ctx) => ctx.chatEvents(resume ?? []),
       resolve: (payload: ChatEventPayload) => payload,
     },
   },

@@ -39,7 +39,7 @@ export const userResolvers: Resolvers = {
     },
   },
   User: {
-    email: (user) => user.email ?? null,
+    email: (user, _args, ctx) => ctx.emailOf(user),
     createdAt: (user) => required(user.createdAt, 'createdAt'),
   },
 };

@@ -19,23 +19,36 @@ import type { ChatConfig } from './config.js';
 import { chatEntities } from './entities.js';
 import { chatHandlers } from './handlers.js';
 import { createMessages } from './messages.js';
-import { createStreamHub, type StreamLimits } from './streams.js';
+import { createDeliveryHub, type DeliveryLimits } from './delivery/hub.js';
+import type { DeliverLimits } from './delivery/deliver-call.js';
 import { createTyping, memoryTypingStore, redisTypingStore } from './typing.js';
 
 export interface ChatApp {
   port: number;
   metricsPort: number;
   orm: MikroORM;
-  /** Open Subscribe streams. */
-  streams(): number;
+  /** Registered subscribers (of Subscribe and Deliver calls). */
+  subscribers(): number;
   stop(): Promise<void>;
 }
+
+/** Bounds on what subscribers may hold (see delivery/). */
+export type ChatLimits = DeliveryLimits & DeliverLimits & { maxSubscribeBuffered: number };
+
+const DEFAULT_LIMITS: ChatLimits = {
+  maxBacklog: 2_000,
+  maxCursors: 10_000,
+  logConcurrency: 4,
+  maxSubscribeBuffered: 2_000,
+  maxSubscribers: 100_000,
+  maxBuffered: 20_000,
+};
 
 /** Builds and starts chat-service. */
 export async function createChatApp(
   config: ChatConfig,
   logger: Logger,
-  options: { streamLimits?: Partial<StreamLimits>; typingTtlMs?: number } = {},
+  options: { limits?: Partial<ChatLimits>; typingTtlMs?: number } = {},
 ): Promise<ChatApp> {
   const orm = await openDatabase({
     url: config.databaseUrl,
@@ -67,7 +80,8 @@ export async function createChatApp(
     bus = redisChatBus(publisher, subscriber, config.redis.prefix, logger);
     typingStore = redisTypingStore(publisher, config.redis.prefix);
   }
-  const hub = createStreamHub({ orm, bus, logger, ...(options.streamLimits ? { limits: options.streamLimits } : {}) });
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const hub = createDeliveryHub({ orm, bus, logger, limits });
   const stopRevocations = verifier.onRevoked((sessionId) => hub.revokeSession(sessionId));
   const typing = createTyping(bus, typingStore, options.typingTtlMs);
   const chats = createChats({ orm, bus, users });
@@ -77,7 +91,7 @@ export async function createChatApp(
   server.add(
     'messenger.chat.v1.ChatService',
     ChatServiceService,
-    chatHandlers({ verifier, chats, messages, typing, hub }),
+    chatHandlers({ verifier, chats, messages, typing, hub, limits }),
   );
   const port = await server.listen(config.listen);
   const metricsPort = await metrics.listen(config.metrics.port, config.metrics.host);
@@ -87,7 +101,7 @@ export async function createChatApp(
     port,
     metricsPort,
     orm,
-    streams: () => hub.size(),
+    subscribers: () => hub.size(),
     async stop() {
       // Streams end first, as UNAVAILABLE, so that gateways resume elsewhere at once.
       hub.close();

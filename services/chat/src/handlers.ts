@@ -1,11 +1,14 @@
-import { forSubscription } from '../../../lib/grpc/metadata.js';
+import { Metadata } from '@grpc/grpc-js';
+import { callMetadata, forSubscription } from '../../../lib/grpc/metadata.js';
 import type { CallContext, Handlers } from '../../../lib/grpc/server.js';
 import type { Caller, SessionVerifier } from '../../../lib/session-verifier.js';
 import type { ChatServiceService } from '../../../proto/gen/chat/v1/chat.js';
 import type { Chats } from './chats.js';
 import type { Messages } from './messages.js';
 import { ROLE_FROM_PROTO } from './rows.js';
-import type { StreamHub } from './streams.js';
+import type { DeliveryHub } from './delivery/hub.js';
+import { serveDeliver, type DeliverLimits } from './delivery/deliver-call.js';
+import { serveSubscribe } from './delivery/subscribe-call.js';
 import type { createTyping } from './typing.js';
 
 export interface ChatHandlerDeps {
@@ -13,7 +16,8 @@ export interface ChatHandlerDeps {
   chats: Chats;
   messages: Messages;
   typing: ReturnType<typeof createTyping>;
-  hub: StreamHub;
+  hub: DeliveryHub;
+  limits: DeliverLimits & { maxSubscribeBuffered: number };
 }
 
 export function chatHandlers({
@@ -22,6 +26,7 @@ export function chatHandlers({
   messages,
   typing,
   hub,
+  limits,
 }: ChatHandlerDeps): Handlers<typeof ChatServiceService> {
   const caller = (ctx: CallContext): Promise<Caller> => verifier.verify(ctx.metadata);
   /** Read-only calls: a live subscription's events may need them past the token's exp. */
@@ -79,13 +84,19 @@ export function chatHandlers({
       return {};
     },
     // A subscription lives as long as its session, not its access token.
-    async subscribe(request, call, ctx) {
+    async subscribe(_request, call, ctx) {
       const me = await verifier.verify(ctx.metadata, { allowExpired: true });
-      await hub.serve(
-        me,
-        request.resume,
-        { write: (response) => call.write(response), buffered: () => call.writableLength },
+      await serveSubscribe(hub, me, call, ctx.signal, limits.maxSubscribeBuffered);
+    },
+    async deliver(call, ctx) {
+      // Headers at once: the caller knows this instance took the call before any event flows.
+      call.sendMetadata(new Metadata());
+      await serveDeliver(
+        hub,
+        (authorization) => verifier.verify(callMetadata({ authorization }), { allowExpired: true }),
+        call,
         ctx.signal,
+        limits,
       );
     },
   };

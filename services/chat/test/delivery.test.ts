@@ -179,13 +179,13 @@ describe('reconnect and resume', () => {
 describe('stream lifecycle', () => {
   it('cleans up streams cancelled by the client', async () => {
     const [me] = await users(svc, 1);
-    const baseline = svc.app.streams();
+    const baseline = svc.app.subscribers();
     const streams = range(200).map(() => subscribe(me!));
     await Promise.all(streams.map((stream) => stream.snapshot()));
-    expect(svc.app.streams()).toBe(baseline + 200);
+    expect(svc.app.subscribers()).toBe(baseline + 200);
     await Promise.all(streams.map((stream) => stream.cancel()));
-    await eventually(() => svc.app.streams() === baseline, 5_000);
-    expect(svc.app.streams()).toBe(baseline);
+    await eventually(() => svc.app.subscribers() === baseline, 5_000);
+    expect(svc.app.subscribers()).toBe(baseline);
   });
 
   it('ends the streams of a revoked session with UNAUTHENTICATED within about a second', async () => {

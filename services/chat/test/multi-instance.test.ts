@@ -52,7 +52,7 @@ describe.skipIf(!redis)('two chat-service instances sharing Redis', () => {
       stream.on('error', reject);
     });
     const deadline = Date.now() + 5_000;
-    while (two.streams() === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    while (two.subscribers() === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
         one.chat.sendMessage({ chatId: chat.id, body: `m${i}`, clientMessageId: `m${i}` }, a.md),
@@ -77,7 +77,7 @@ describe.skipIf(!redis)('two chat-service instances sharing Redis', () => {
     });
     stream.on('error', () => {});
     const deadline = Date.now() + 5_000;
-    while (two.streams() === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    while (two.subscribers() === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     // Started on one instance, refreshed on the other within the TTL, several times.
     await one.chat.setTyping({ chatId: chat.id, typing: true }, a.md);
     for (let i = 0; i < 3; i++) {

@@ -58,7 +58,7 @@ describe.skipIf(!available)('Redis restarted during traffic', () => {
       } else if (event.kind?.$case === 'messageCreated') seqs.push(event.seq);
     });
     stream.on('error', () => {});
-    await until(() => two.streams() > 0, 'the stream');
+    await until(() => two.subscribers() > 0, 'the stream');
     const send = (i: number) =>
       one.chat.sendMessage({ chatId: chat.id, body: `m${i}`, clientMessageId: `m${i}` }, a.md);
 

@@ -6,7 +6,7 @@ import { closeAll, loggedOf, openStream, type EventStream } from './stream-helpe
 // A subscriber that stops reading must not make the service buffer without bound: its stream is
 // ended with RESOURCE_EXHAUSTED once 50 responses wait, and it resumes from its cursor.
 
-const svc = useChatService('chat_slow', { streamLimits: { maxBacklog: 50 } });
+const svc = useChatService('chat_slow', { limits: { maxBacklog: 50, maxSubscribeBuffered: 50 } });
 const open = new Set<EventStream>();
 afterEach(async () => {
   await closeAll(open);
@@ -28,7 +28,7 @@ describe('slow consumers', () => {
     let sentWhenCut: number | undefined;
     for (let i = 0; i < 500; i += 20) {
       await Promise.all(range(20).map((n) => send(svc, other!, chat.id, body(i + n))));
-      if (sentWhenCut === undefined && svc.app.streams() < 2) sentWhenCut = i + 20;
+      if (sentWhenCut === undefined && svc.app.subscribers() < 2) sentWhenCut = i + 20;
     }
     // The service gave up on the stream long before the 500th message: it buffered only a bounded backlog.
     expect(sentWhenCut).toBeDefined();
@@ -50,7 +50,7 @@ describe('slow consumers', () => {
     await resumed.until((e) => e.chatId === chat.id && e.seq === 500, 10_000);
     const after = loggedOf(resumed.events, chat.id).map((e) => e.seq);
     expect([...before, ...after]).toEqual(range(500));
-    expect(svc.app.streams()).toBe(2); // fast and resumed
+    expect(svc.app.subscribers()).toBe(2); // fast and resumed
   });
 
   it('a stream that keeps reading is not cut', async () => {

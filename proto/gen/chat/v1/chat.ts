@@ -10,9 +10,11 @@ import {
   type CallOptions,
   type ChannelCredentials,
   Client,
+  type ClientDuplexStream,
   type ClientOptions,
   type ClientReadableStream,
   type ClientUnaryCall,
+  type handleBidiStreamingCall,
   type handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
@@ -373,6 +375,62 @@ export interface ChatEvent {
 
 export interface SubscribeResponse {
   payload: { $case: 'snapshot'; snapshot: Snapshot } | { $case: 'event'; event: ChatEvent } | undefined;
+}
+
+export interface AddSubscriber {
+  /**
+   * Chosen by the caller, unique among the call's current subscribers (an id in use ends the
+   * call with INVALID_ARGUMENT); it may be used again once removed or ended.
+   */
+  id: number;
+  /** The subscriber's `Bearer …` access token; accepted past its exp while its session is active. */
+  authorization: string;
+  /** As in SubscribeRequest. */
+  resume: ChatCursor[];
+}
+
+export interface RemoveSubscriber {
+  id: number;
+}
+
+export interface DeliverRequest {
+  kind: { $case: 'add'; add: AddSubscriber } | { $case: 'remove'; remove: RemoveSubscriber } | undefined;
+}
+
+/** A subscriber's first message, as Snapshot is a Subscribe call's. */
+export interface SubscriberSnapshot {
+  subscriber: number;
+  chats: ChatCursor[];
+}
+
+/** One event for some of the call's subscribers. */
+export interface Delivery {
+  subscribers: number[];
+  /** A ChatEvent, encoded once however many calls carry it. */
+  event: Buffer;
+}
+
+/**
+ * A subscriber's last message: it was ended with this gRPC status (RESOURCE_EXHAUSTED when too
+ * slow or the call is full, UNAUTHENTICATED when its token is refused or its session revoked,
+ * INVALID_ARGUMENT for bad cursors, UNAVAILABLE when its session cannot be checked now). Resume
+ * it by adding it again. (On shutdown, and when the caller reads too slowly, the call itself ends.)
+ */
+export interface SubscriberEnded {
+  subscriber: number;
+  code: number;
+  message: string;
+}
+
+export interface DeliverResponse {
+  kind:
+    | { $case: 'snapshot'; snapshot: SubscriberSnapshot }
+    | { $case: 'delivery'; delivery: Delivery }
+    | {
+        $case: 'ended';
+        ended: SubscriberEnded;
+      }
+    | undefined;
 }
 
 function createBaseMessage(): Message {
@@ -4921,6 +4979,684 @@ export const SubscribeResponse: MessageFns<SubscribeResponse> = {
   },
 };
 
+function createBaseAddSubscriber(): AddSubscriber {
+  return { id: 0, authorization: '', resume: [] };
+}
+
+export const AddSubscriber: MessageFns<AddSubscriber> = {
+  encode(message: AddSubscriber, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== 0) {
+      writer.uint32(8).uint32(message.id);
+    }
+    if (message.authorization !== '') {
+      writer.uint32(18).string(message.authorization);
+    }
+    for (const v of message.resume) {
+      ChatCursor.encode(v!, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AddSubscriber {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAddSubscriber();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.id = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.authorization = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.resume.push(ChatCursor.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AddSubscriber {
+    return {
+      id: isSet(object.id) ? globalThis.Number(object.id) : 0,
+      authorization: isSet(object.authorization) ? globalThis.String(object.authorization) : '',
+      resume: globalThis.Array.isArray(object?.resume) ? object.resume.map((e: any) => ChatCursor.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: AddSubscriber): unknown {
+    const obj: any = {};
+    if (message.id !== 0) {
+      obj.id = Math.round(message.id);
+    }
+    if (message.authorization !== '') {
+      obj.authorization = message.authorization;
+    }
+    if (message.resume?.length) {
+      obj.resume = message.resume.map((e) => ChatCursor.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AddSubscriber>): AddSubscriber {
+    return AddSubscriber.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AddSubscriber>): AddSubscriber {
+    const message = createBaseAddSubscriber();
+    message.id = object.id ?? 0;
+    message.authorization = object.authorization ?? '';
+    message.resume = object.resume?.map((e) => ChatCursor.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseRemoveSubscriber(): RemoveSubscriber {
+  return { id: 0 };
+}
+
+export const RemoveSubscriber: MessageFns<RemoveSubscriber> = {
+  encode(message: RemoveSubscriber, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== 0) {
+      writer.uint32(8).uint32(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RemoveSubscriber {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRemoveSubscriber();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.id = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RemoveSubscriber {
+    return { id: isSet(object.id) ? globalThis.Number(object.id) : 0 };
+  },
+
+  toJSON(message: RemoveSubscriber): unknown {
+    const obj: any = {};
+    if (message.id !== 0) {
+      obj.id = Math.round(message.id);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RemoveSubscriber>): RemoveSubscriber {
+    return RemoveSubscriber.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RemoveSubscriber>): RemoveSubscriber {
+    const message = createBaseRemoveSubscriber();
+    message.id = object.id ?? 0;
+    return message;
+  },
+};
+
+function createBaseDeliverRequest(): DeliverRequest {
+  return { kind: undefined };
+}
+
+export const DeliverRequest: MessageFns<DeliverRequest> = {
+  encode(message: DeliverRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    switch (message.kind?.$case) {
+      case 'add':
+        AddSubscriber.encode(message.kind.add, writer.uint32(10).fork()).join();
+        break;
+      case 'remove':
+        RemoveSubscriber.encode(message.kind.remove, writer.uint32(18).fork()).join();
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeliverRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeliverRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.kind = { $case: 'add', add: AddSubscriber.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.kind = { $case: 'remove', remove: RemoveSubscriber.decode(reader, reader.uint32()) };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeliverRequest {
+    return {
+      kind: isSet(object.add)
+        ? { $case: 'add', add: AddSubscriber.fromJSON(object.add) }
+        : isSet(object.remove)
+          ? { $case: 'remove', remove: RemoveSubscriber.fromJSON(object.remove) }
+          : undefined,
+    };
+  },
+
+  toJSON(message: DeliverRequest): unknown {
+    const obj: any = {};
+    if (message.kind?.$case === 'add') {
+      obj.add = AddSubscriber.toJSON(message.kind.add);
+    } else if (message.kind?.$case === 'remove') {
+      obj.remove = RemoveSubscriber.toJSON(message.kind.remove);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DeliverRequest>): DeliverRequest {
+    return DeliverRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DeliverRequest>): DeliverRequest {
+    const message = createBaseDeliverRequest();
+    switch (object.kind?.$case) {
+      case 'add': {
+        if (object.kind?.add !== undefined && object.kind?.add !== null) {
+          message.kind = { $case: 'add', add: AddSubscriber.fromPartial(object.kind.add) };
+        }
+        break;
+      }
+      case 'remove': {
+        if (object.kind?.remove !== undefined && object.kind?.remove !== null) {
+          message.kind = { $case: 'remove', remove: RemoveSubscriber.fromPartial(object.kind.remove) };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
+function createBaseSubscriberSnapshot(): SubscriberSnapshot {
+  return { subscriber: 0, chats: [] };
+}
+
+export const SubscriberSnapshot: MessageFns<SubscriberSnapshot> = {
+  encode(message: SubscriberSnapshot, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.subscriber !== 0) {
+      writer.uint32(8).uint32(message.subscriber);
+    }
+    for (const v of message.chats) {
+      ChatCursor.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SubscriberSnapshot {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSubscriberSnapshot();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.subscriber = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.chats.push(ChatCursor.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SubscriberSnapshot {
+    return {
+      subscriber: isSet(object.subscriber) ? globalThis.Number(object.subscriber) : 0,
+      chats: globalThis.Array.isArray(object?.chats) ? object.chats.map((e: any) => ChatCursor.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: SubscriberSnapshot): unknown {
+    const obj: any = {};
+    if (message.subscriber !== 0) {
+      obj.subscriber = Math.round(message.subscriber);
+    }
+    if (message.chats?.length) {
+      obj.chats = message.chats.map((e) => ChatCursor.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SubscriberSnapshot>): SubscriberSnapshot {
+    return SubscriberSnapshot.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SubscriberSnapshot>): SubscriberSnapshot {
+    const message = createBaseSubscriberSnapshot();
+    message.subscriber = object.subscriber ?? 0;
+    message.chats = object.chats?.map((e) => ChatCursor.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseDelivery(): Delivery {
+  return { subscribers: [], event: Buffer.alloc(0) };
+}
+
+export const Delivery: MessageFns<Delivery> = {
+  encode(message: Delivery, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.subscribers.length !== 0) {
+      writer.uint32(10).fork();
+      for (const v of message.subscribers) {
+        writer.uint32(v);
+      }
+      writer.join();
+    }
+    if (message.event.length !== 0) {
+      writer.uint32(18).bytes(message.event);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Delivery {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDelivery();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag === 8) {
+              message.subscribers.push(reader.uint32());
+
+              continue;
+            }
+
+            if (tag === 10) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.subscribers.push(reader.uint32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.event = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Delivery {
+    return {
+      subscribers: globalThis.Array.isArray(object?.subscribers)
+        ? object.subscribers.map((e: any) => globalThis.Number(e))
+        : [],
+      event: isSet(object.event) ? Buffer.from(bytesFromBase64(object.event)) : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: Delivery): unknown {
+    const obj: any = {};
+    if (message.subscribers?.length) {
+      obj.subscribers = message.subscribers.map((e) => Math.round(e));
+    }
+    if (message.event.length !== 0) {
+      obj.event = base64FromBytes(message.event);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Delivery>): Delivery {
+    return Delivery.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Delivery>): Delivery {
+    const message = createBaseDelivery();
+    message.subscribers = object.subscribers?.map((e) => e) || [];
+    message.event = object.event ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseSubscriberEnded(): SubscriberEnded {
+  return { subscriber: 0, code: 0, message: '' };
+}
+
+export const SubscriberEnded: MessageFns<SubscriberEnded> = {
+  encode(message: SubscriberEnded, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.subscriber !== 0) {
+      writer.uint32(8).uint32(message.subscriber);
+    }
+    if (message.code !== 0) {
+      writer.uint32(16).int32(message.code);
+    }
+    if (message.message !== '') {
+      writer.uint32(26).string(message.message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SubscriberEnded {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSubscriberEnded();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.subscriber = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.code = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SubscriberEnded {
+    return {
+      subscriber: isSet(object.subscriber) ? globalThis.Number(object.subscriber) : 0,
+      code: isSet(object.code) ? globalThis.Number(object.code) : 0,
+      message: isSet(object.message) ? globalThis.String(object.message) : '',
+    };
+  },
+
+  toJSON(message: SubscriberEnded): unknown {
+    const obj: any = {};
+    if (message.subscriber !== 0) {
+      obj.subscriber = Math.round(message.subscriber);
+    }
+    if (message.code !== 0) {
+      obj.code = Math.round(message.code);
+    }
+    if (message.message !== '') {
+      obj.message = message.message;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SubscriberEnded>): SubscriberEnded {
+    return SubscriberEnded.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SubscriberEnded>): SubscriberEnded {
+    const message = createBaseSubscriberEnded();
+    message.subscriber = object.subscriber ?? 0;
+    message.code = object.code ?? 0;
+    message.message = object.message ?? '';
+    return message;
+  },
+};
+
+function createBaseDeliverResponse(): DeliverResponse {
+  return { kind: undefined };
+}
+
+export const DeliverResponse: MessageFns<DeliverResponse> = {
+  encode(message: DeliverResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    switch (message.kind?.$case) {
+      case 'snapshot':
+        SubscriberSnapshot.encode(message.kind.snapshot, writer.uint32(10).fork()).join();
+        break;
+      case 'delivery':
+        Delivery.encode(message.kind.delivery, writer.uint32(18).fork()).join();
+        break;
+      case 'ended':
+        SubscriberEnded.encode(message.kind.ended, writer.uint32(26).fork()).join();
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeliverResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeliverResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.kind = { $case: 'snapshot', snapshot: SubscriberSnapshot.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.kind = { $case: 'delivery', delivery: Delivery.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.kind = { $case: 'ended', ended: SubscriberEnded.decode(reader, reader.uint32()) };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeliverResponse {
+    return {
+      kind: isSet(object.snapshot)
+        ? { $case: 'snapshot', snapshot: SubscriberSnapshot.fromJSON(object.snapshot) }
+        : isSet(object.delivery)
+          ? { $case: 'delivery', delivery: Delivery.fromJSON(object.delivery) }
+          : isSet(object.ended)
+            ? { $case: 'ended', ended: SubscriberEnded.fromJSON(object.ended) }
+            : undefined,
+    };
+  },
+
+  toJSON(message: DeliverResponse): unknown {
+    const obj: any = {};
+    if (message.kind?.$case === 'snapshot') {
+      obj.snapshot = SubscriberSnapshot.toJSON(message.kind.snapshot);
+    } else if (message.kind?.$case === 'delivery') {
+      obj.delivery = Delivery.toJSON(message.kind.delivery);
+    } else if (message.kind?.$case === 'ended') {
+      obj.ended = SubscriberEnded.toJSON(message.kind.ended);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DeliverResponse>): DeliverResponse {
+    return DeliverResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DeliverResponse>): DeliverResponse {
+    const message = createBaseDeliverResponse();
+    switch (object.kind?.$case) {
+      case 'snapshot': {
+        if (object.kind?.snapshot !== undefined && object.kind?.snapshot !== null) {
+          message.kind = { $case: 'snapshot', snapshot: SubscriberSnapshot.fromPartial(object.kind.snapshot) };
+        }
+        break;
+      }
+      case 'delivery': {
+        if (object.kind?.delivery !== undefined && object.kind?.delivery !== null) {
+          message.kind = { $case: 'delivery', delivery: Delivery.fromPartial(object.kind.delivery) };
+        }
+        break;
+      }
+      case 'ended': {
+        if (object.kind?.ended !== undefined && object.kind?.ended !== null) {
+          message.kind = { $case: 'ended', ended: SubscriberEnded.fromPartial(object.kind.ended) };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
 /**
  * ChatService owns chats, their members and messages, and each chat's event log with its
  * gapless `seq`. The caller is the user of the access token in the `authorization` metadata.
@@ -5101,6 +5837,23 @@ export const ChatServiceService = {
     responseDeserialize: (value: Buffer): SubscribeResponse => SubscribeResponse.decode(value),
   },
   /**
+   * Subscribe for many subscribers over one call, as a gateway uses it: the caller adds each
+   * subscriber with its own access token and resume cursors and removes it when it goes away.
+   * Each subscriber is verified as Subscribe verifies its caller and gets, per chat, every logged
+   * event exactly once in seq order. An event is sent once per call, naming its recipients.
+   * The call itself carries no user: it shows nothing that its subscribers' tokens do not.
+   * Long-lived: no deadline.
+   */
+  deliver: {
+    path: '/messenger.chat.v1.ChatService/Deliver' as const,
+    requestStream: true as const,
+    responseStream: true as const,
+    requestSerialize: (value: DeliverRequest): Buffer => Buffer.from(DeliverRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeliverRequest => DeliverRequest.decode(value),
+    responseSerialize: (value: DeliverResponse): Buffer => Buffer.from(DeliverResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DeliverResponse => DeliverResponse.decode(value),
+  },
+  /**
    * Called by profiles-service after the caller's profile changed: everyone who shares a chat
    * with the caller (the caller included) receives a UserUpdated event.
    */
@@ -5154,6 +5907,15 @@ export interface ChatServiceServer extends UntypedServiceImplementation {
    * seq order. Long-lived: no deadline.
    */
   subscribe: handleServerStreamingCall<SubscribeRequest, SubscribeResponse>;
+  /**
+   * Subscribe for many subscribers over one call, as a gateway uses it: the caller adds each
+   * subscriber with its own access token and resume cursors and removes it when it goes away.
+   * Each subscriber is verified as Subscribe verifies its caller and gets, per chat, every logged
+   * event exactly once in seq order. An event is sent once per call, naming its recipients.
+   * The call itself carries no user: it shows nothing that its subscribers' tokens do not.
+   * Long-lived: no deadline.
+   */
+  deliver: handleBidiStreamingCall<DeliverRequest, DeliverResponse>;
   /**
    * Called by profiles-service after the caller's profile changed: everyone who shares a chat
    * with the caller (the caller included) receives a UserUpdated event.
@@ -5414,6 +6176,17 @@ export interface ChatServiceClient extends Client {
     options?: Partial<CallOptions>,
   ): ClientReadableStream<SubscribeResponse>;
   /**
+   * Subscribe for many subscribers over one call, as a gateway uses it: the caller adds each
+   * subscriber with its own access token and resume cursors and removes it when it goes away.
+   * Each subscriber is verified as Subscribe verifies its caller and gets, per chat, every logged
+   * event exactly once in seq order. An event is sent once per call, naming its recipients.
+   * The call itself carries no user: it shows nothing that its subscribers' tokens do not.
+   * Long-lived: no deadline.
+   */
+  deliver(): ClientDuplexStream<DeliverRequest, DeliverResponse>;
+  deliver(options: Partial<CallOptions>): ClientDuplexStream<DeliverRequest, DeliverResponse>;
+  deliver(metadata: Metadata, options?: Partial<CallOptions>): ClientDuplexStream<DeliverRequest, DeliverResponse>;
+  /**
    * Called by profiles-service after the caller's profile changed: everyone who shares a chat
    * with the caller (the caller included) receives a UserUpdated event.
    */
@@ -5442,6 +6215,14 @@ export const ChatServiceClient = makeGenericClientConstructor(
   service: typeof ChatServiceService;
   serviceName: string;
 };
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, 'base64'));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString('base64');
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
