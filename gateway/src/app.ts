@@ -70,7 +70,7 @@ export async function createGatewayApp(
   };
   const maskError = createMaskError(logger);
   const events = createEventHub({
-    clients: upstreams.chat.all,
+    clients: upstreams.chatEvents.all,
     logger,
     prepare: createFanout({ services, logger, maskError }),
   });

@@ -9,6 +9,11 @@ export interface Upstreams {
   auth: ServiceClient<AuthServiceClient>;
   chat: ServiceClient<ChatServiceClient>;
   profiles: ServiceClient<ProfilesServiceClient>;
+  /**
+   * chat-service again, on connections of its own, for the Deliver calls: the gateway pauses one
+   * while it is behind, which must not hold up its unary calls to the same instance.
+   */
+  chatEvents: ServiceClient<ChatServiceClient>;
   close(): void;
 }
 
@@ -17,13 +22,19 @@ export function createUpstreams(config: GatewayConfig): Upstreams {
   const auth = createServiceClient(AuthServiceClient, config.upstreams.auth, options);
   const chat = createServiceClient(ChatServiceClient, config.upstreams.chat, options);
   const profiles = createServiceClient(ProfilesServiceClient, config.upstreams.profiles, options);
+  const chatEvents = createServiceClient(ChatServiceClient, config.upstreams.chat, {
+    ...options,
+    ownConnections: true,
+  });
   return {
     auth,
     chat,
     profiles,
+    chatEvents,
     close: () => {
       auth.close();
       chat.close();
+      chatEvents.close();
       profiles.close();
     },
   };

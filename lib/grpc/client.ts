@@ -50,6 +50,12 @@ export interface ServiceClient<C extends Client> {
 export interface ServiceClientOptions {
   /** Default deadline of a unary call in ms. */
   deadlineMs: number;
+  /**
+   * Connections of its own instead of those every other client of the address shares. HTTP/2
+   * flow control is per connection too: a stream its reader pauses holds up every other call on
+   * the same connection once the connection's window is full.
+   */
+  ownConnections?: boolean;
 }
 
 type ClientConstructor<C> = {
@@ -84,10 +90,11 @@ const CHANNEL_OPTIONS: ChannelOptions = {
 export function createServiceClient<C extends Client>(
   Ctor: ClientConstructor<C>,
   addresses: readonly string[],
-  { deadlineMs }: ServiceClientOptions,
+  { deadlineMs, ownConnections = false }: ServiceClientOptions,
 ): ServiceClient<C> {
   if (addresses.length === 0) throw new Error('a service client needs at least one address');
-  const clients = addresses.map((address) => new Ctor(address, credentials.createInsecure(), CHANNEL_OPTIONS));
+  const options = ownConnections ? { ...CHANNEL_OPTIONS, 'grpc.use_local_subchannel_pool': 1 } : CHANNEL_OPTIONS;
+  const clients = addresses.map((address) => new Ctor(address, credentials.createInsecure(), options));
   let next = 0;
   const pick = () => {
     const client = clients[next % clients.length] as C;

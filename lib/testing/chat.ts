@@ -29,6 +29,11 @@ export function chatClient(...ports: number[]): ServiceClient<ChatServiceClient>
   );
 }
 
+/** A client on a connection of its own: pausing one of its streams holds up no other client's calls. */
+export function ownChatClient(port: number): ServiceClient<ChatServiceClient> {
+  return createServiceClient(ChatServiceClient, [`127.0.0.1:${port}`], { deadlineMs: 10_000, ownConnections: true });
+}
+
 /**
  * A test file's auth-service and chat-service, each with a fresh database, started in
  * `beforeAll` and disposed of in `afterAll`. `user()` registers a new account.

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { accessTokenKeys } from '../../../lib/jwt.js';
 import { as, newAccount, testSecret } from '../../../lib/testing/auth.js';
 import type { ServiceClient } from '../../../lib/grpc/client.js';
-import { chatClient, startChat, useChatService } from '../../../lib/testing/chat.js';
+import { chatClient, ownChatClient, startChat, useChatService } from '../../../lib/testing/chat.js';
 import type { ChatEvent, ChatServiceClient } from '../../../proto/gen/chat/v1/chat.js';
 import { loadChatConfig } from '../src/config.js';
 import { cancelAll, openDeliver, type DeliverCall, type DeliverSubscriber } from './deliver-helpers.js';
@@ -15,9 +15,12 @@ import { is, loggedOf, messageOf, withBody } from './stream-helpers.js';
 // recipients. Against a real chat-service and auth-service, with their own databases.
 
 const open = new Set<DeliverCall>();
+/** Run after each test, after its calls are cancelled (clients of a test's own). */
+const onExit: (() => void)[] = [];
 afterEach(async () => {
   await cancelAll(open);
   open.clear();
+  for (const exit of onExit.splice(0)) exit();
 });
 const deliverOn = (svc: ChatService, client = svc.client) => {
   const call = openDeliver(client);
@@ -658,7 +661,11 @@ describe('Deliver to a caller that stops reading', () => {
   it('ends the call with RESOURCE_EXHAUSTED; re-adding its subscribers from their cursors delivers the rest once', async () => {
     const [writer, r1, r2] = await users(svc, 3);
     const chat = await group(svc, writer!, [r1!, r2!]);
-    const paused = deliverOn(svc);
+    // On a connection of its own, as a gateway's Deliver calls are: a paused stream holds up its
+    // whole connection once the connection's flow-control window is full (HTTP/2).
+    const ownClient = ownChatClient(svc.app.port);
+    onExit.push(() => ownClient.close());
+    const paused = deliverOn(svc, ownClient);
     const who = [writer!, r1!, r2!, r2!];
     const cut = who.map((user) => paused.add(user));
     const healthy = deliverOn(svc);

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { useChatService } from '../../../lib/testing/chat.js';
+import { ownChatClient, useChatService } from '../../../lib/testing/chat.js';
 import { group, range, send, users } from './helpers.js';
 import { closeAll, loggedOf, openStream, type EventStream } from './stream-helpers.js';
 
@@ -8,16 +8,22 @@ import { closeAll, loggedOf, openStream, type EventStream } from './stream-helpe
 
 const svc = useChatService('chat_slow', { limits: { maxBacklog: 50, maxSubscribeBuffered: 50 } });
 const open = new Set<EventStream>();
+const clients: { close(): void }[] = [];
 afterEach(async () => {
   await closeAll(open);
   open.clear();
+  for (const client of clients.splice(0)) client.close();
 });
 
 describe('slow consumers', () => {
   it('ends a stream that does not read with RESOURCE_EXHAUSTED; resuming delivers everything once', async () => {
     const [me, other] = await users(svc, 2);
     const chat = await group(svc, other!, [me!]);
-    const slow = openStream(svc.client, me!.md);
+    // On a connection of its own: a paused stream holds up its whole connection once the
+    // connection's flow-control window is full (HTTP/2), and the fast one must not share it.
+    const slowClient = ownChatClient(svc.app.port);
+    clients.push(slowClient);
+    const slow = openStream(slowClient, me!.md);
     const fast = openStream(svc.client, other!.md);
     open.add(slow).add(fast);
     await Promise.all([slow.snapshot(), fast.snapshot()]);
