@@ -2,6 +2,7 @@
 // row ours beside its reference, the ratio, and issue #10's goal for that row.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { format as prettierFormat, resolveConfig } from 'prettier';
 import { ROOT } from './children.js';
 import { machine } from './proc.js';
 
@@ -38,7 +39,10 @@ export const RESULTS_DIR = join(ROOT, 'bench', 'results');
 
 export async function writeResult(result: ScenarioResult): Promise<void> {
   await mkdir(RESULTS_DIR, { recursive: true });
-  await writeFile(join(RESULTS_DIR, `${result.scenario}.json`), `${JSON.stringify(result, null, 2)}\n`);
+  const path = join(RESULTS_DIR, `${result.scenario}.json`);
+  // In the repository's style, so that `npm run lint` (prettier --check) passes on committed results.
+  const text = await prettierFormat(JSON.stringify(result), { ...(await resolveConfig(path)), filepath: path });
+  await writeFile(path, text);
 }
 
 const format = (value: number | null | undefined, unit = ''): string => {
