@@ -10,7 +10,7 @@ export interface Delivery {
 export interface DeliveryCheck {
   /** Acknowledged messages of the socket's chats that it received (first copies). */
   delivered: number;
-  /** Acknowledged messages of the socket's chats that it never received. */
+  /** Acknowledged messages of the socket's chats it had not received when checked (each scenario drains first, bounded). */
   lost: number;
   /** Copies of a (chat, seq) the socket had already received. */
   duplicates: number;
