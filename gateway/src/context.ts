@@ -63,22 +63,50 @@ export interface ContextOptions {
   openChatEvents?: OpenChatEvents;
 }
 
-/** One loader set for the caller of `call` (read at batch time: `actAs` may change it). */
-export function createLoaders(services: Services, call: CallOptions): Loaders {
-  return {
-    users: new DataLoader(async (ids) => {
+const loaderFactories: { [K in keyof Loaders]: (services: Services, call: CallOptions) => Loaders[K] } = {
+  users: (services, call) =>
+    new DataLoader(async (ids) => {
       const { results } = await services.auth.getUsers({ ids: [...ids] }, call);
       return ids.map((_id, index) => results[index]?.user ?? null);
     }),
-    chats: new DataLoader(async (ids) => {
+  chats: (services, call) =>
+    new DataLoader(async (ids) => {
       const { results } = await services.chat.getChats({ ids: [...ids] }, call);
       return ids.map((_id, index) => results[index]?.chat ?? null);
     }),
-    profiles: new DataLoader(async (ids) => {
+  profiles: (services, call) =>
+    new DataLoader(async (ids) => {
       const { results } = await services.profiles.getProfiles({ userIds: [...ids] }, call);
       return ids.map((_id, index) => results[index]?.profile ?? null);
     }),
+};
+
+/**
+ * The loaders of one operation for the caller of `call` (read at batch time: `actAs` may change
+ * it), each made on first use: a subscription's context lives as long as it does, and most never
+ * need them. The object itself never changes (yoga copies the context's properties), so `reset`
+ * forgets the loaders it made, and what they cached, behind it.
+ */
+function lazyLoaders(services: Services, call: CallOptions, shared: ContextOptions['shared']) {
+  let made: Partial<Loaders> = {};
+  const get = <K extends keyof Loaders>(key: K): Loaders[K] =>
+    (shared?.[key as 'users' | 'profiles'] as Loaders[K] | undefined) ??
+    (made[key] ??= loaderFactories[key](services, call));
+  const loaders: Loaders = {
+    get users() {
+      return get('users');
+    },
+    get chats() {
+      return get('chats');
+    },
+    get profiles() {
+      return get('profiles');
+    },
   };
+  const reset = () => {
+    made = {};
+  };
+  return { loaders, reset };
 }
 
 export function createContext(options: ContextOptions): GatewayContext {
@@ -91,8 +119,7 @@ export function createContext(options: ContextOptions): GatewayContext {
     }),
   };
   let viewer: Promise<ValidateSessionResponse> | undefined;
-  // Made on first use: a subscription's context lives as long as it does, and most never need them.
-  let loaders: Loaders | undefined;
+  const loaders = lazyLoaders(services, call, options.shared);
   let logger: Logger | undefined;
   const ctx: GatewayContext = {
     ...services,
@@ -112,12 +139,8 @@ export function createContext(options: ContextOptions): GatewayContext {
       viewer = undefined;
       ctx.resetLoaders();
     },
-    get loaders() {
-      return (loaders ??= { ...createLoaders(services, call), ...options.shared });
-    },
-    resetLoaders() {
-      loaders = undefined;
-    },
+    loaders: loaders.loaders,
+    resetLoaders: loaders.reset,
     // auth-service answers a user's email to that user only.
     emailOf: options.emailOf ?? ((user) => user.email ?? null),
     chatEvents(resume) {
