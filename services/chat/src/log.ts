@@ -53,7 +53,7 @@ export interface LockedChat {
 }
 
 /** The largest seq a chat's log can reach: the GraphQL contract's `Int`. */
-const MAX_SEQ = 2_147_483_647;
+export const MAX_SEQ = 2_147_483_647;
 
 /**
  * Locks the chat for this transaction; NOT_FOUND unless `userId` is a member (with their role).
@@ -78,9 +78,11 @@ export async function lockChat(
   return { id: row.id, kind: row.kind, lastSeq: row.last_seq, memberCount: row.member_count, role: row.role };
 }
 
+export const logFull = () => resourceExhausted('this chat has reached its maximum number of events');
+
 /** Takes the chat's next seq. The chat must be locked by this transaction. */
 export async function takeSeq(tx: EntityManager, chat: LockedChat): Promise<number> {
-  if (chat.lastSeq >= MAX_SEQ) throw resourceExhausted('this chat has reached its maximum number of events');
+  if (chat.lastSeq >= MAX_SEQ) throw logFull();
   await tx.execute('UPDATE chats SET last_seq = last_seq + 1, updated_at = now() WHERE id = ?', [chat.id]);
   chat.lastSeq += 1;
   return chat.lastSeq;

@@ -5,7 +5,7 @@ import type { MikroORM } from '../../../lib/db.js';
 import type { Caller } from '../../../lib/session-verifier.js';
 import type { Chat as ChatProto, Message as MessageProto } from '../../../proto/gen/chat/v1/chat.js';
 import type { ChatBus } from './bus.js';
-import { lockChat, recordEvent, takeSeq, type LockedChat, type LoggedEvent } from './log.js';
+import { logFull, lockChat, MAX_SEQ, recordEvent, takeSeq, type LockedChat, type LoggedEvent } from './log.js';
 import { loadChatViews, MESSAGE_COLUMNS, toMessage, withReplies, type MessageRow } from './rows.js';
 import {
   LIMITS,
@@ -15,6 +15,8 @@ import {
   pageSize,
   seqValue,
 } from './validation.js';
+
+type SendOutcome = 'sent' | 'existing' | 'not_found' | 'bad_reply' | 'exhausted';
 
 export interface HistoryPage {
   messages: MessageProto[];
@@ -86,9 +88,10 @@ export function createMessages({ orm, bus }: { orm: MikroORM; bus: ChatBus }) {
 
   return {
     /**
-     * Sends a message. A `clientMessageId` the sender already used in this chat returns the first
-     * message and writes nothing: the check runs under the chat's lock, so concurrent retries of
-     * one message serialize and only the first inserts.
+     * Sends a message, in one statement (`chat_send_message`, see its migration): under the
+     * chat's lock, a `clientMessageId` the sender already used in this chat returns the first
+     * message and writes nothing, so concurrent retries of one message serialize and only the
+     * first inserts. Published after commit.
      */
     async send(
       caller: Caller,
@@ -97,50 +100,36 @@ export function createMessages({ orm, bus }: { orm: MikroORM; bus: ChatBus }) {
       const body = messageBody('body', input.body);
       const clientMessageId = checkClientMessageId(input.clientMessageId);
       if (!isUuid(input.chatId)) throw notFound('no such chat');
-      const em = orm.em.fork();
-      const result = await em.transactional(async (tx) => {
-        const chat = await lockChat(tx, input.chatId, caller.userId);
-        const existing = await tx.execute<MessageRow[]>(
-          `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.chat_id = ? AND m.sender_id = ? AND m.client_message_id = ?`,
-          [chat.id, caller.userId, clientMessageId],
+      if (input.replyToId !== undefined && !isUuid(input.replyToId)) {
+        throw invalidArgument('replyToId', 'replyToId must be a message of the same chat');
+      }
+      const [result] = await orm.em
+        .fork()
+        .execute<{ outcome: SendOutcome; message: MessageRow | null; reply: MessageRow | null }[]>(
+          'SELECT outcome, message, reply FROM chat_send_message(?, ?, ?, ?, ?, ?, ?)',
+          [input.chatId, caller.userId, randomUUID(), body, clientMessageId, input.replyToId ?? null, MAX_SEQ],
         );
-        if (existing[0]) return { row: existing[0], event: undefined };
-        let replyTo: MessageRow | undefined;
-        if (input.replyToId !== undefined) {
-          replyTo = await messageRow(tx, input.replyToId);
-          if (!replyTo || replyTo.chat_id !== chat.id) {
-            throw invalidArgument('replyToId', 'replyToId must be a message of the same chat');
-          }
-        }
-        const seq = await takeSeq(tx, chat);
-        const id = randomUUID();
-        const rows = await tx.execute<MessageRow[]>(
-          `INSERT INTO messages AS m (id, chat_id, seq, sender_id, body, client_message_id, reply_to_id, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, now()) RETURNING ${MESSAGE_COLUMNS}`,
-          [id, chat.id, seq, caller.userId, body, clientMessageId, input.replyToId?.toLowerCase() ?? null],
-        );
-        await recordEvent(tx, { chatId: chat.id, seq, kind: 'message_created', messageId: id });
-        await tx.execute("UPDATE chats SET last_message_id = ?, activity = nextval('chat_activity_seq') WHERE id = ?", [
-          id,
-          chat.id,
-        ]);
-        // Sending reads everything up to one's own message.
-        await tx.execute(
-          'UPDATE chat_members SET last_read_seq = GREATEST(last_read_seq, ?) WHERE chat_id = ? AND user_id = ?',
-          [seq, chat.id, caller.userId],
-        );
-        const row = rows[0]!;
-        const event: LoggedEvent = { chatId: chat.id, seq, kind: 'message_created', data: {}, message: row, replyTo };
-        return { row, event };
-      });
-      if (result.event) {
-        await publish(result.event);
+      switch (result?.outcome) {
+        case 'sent':
+        case 'existing':
+          break;
+        case 'bad_reply':
+          throw invalidArgument('replyToId', 'replyToId must be a message of the same chat');
+        case 'exhausted':
+          throw logFull();
+        default:
+          throw notFound('no such chat');
+      }
+      const row = result.message!;
+      const replyTo = result.reply ?? undefined;
+      if (result.outcome === 'sent') {
+        await publish({ chatId: row.chat_id, seq: row.seq, kind: 'message_created', data: {}, message: row, replyTo });
         await bus.publish({
           type: 'live',
-          event: { kind: 'read', chatId: result.row.chat_id, userId: caller.userId, lastReadSeq: result.row.seq },
+          event: { kind: 'read', chatId: row.chat_id, userId: caller.userId, lastReadSeq: row.seq },
         });
       }
-      return withReply(em, result.row);
+      return toMessage(row, replyTo);
     },
 
     /** Sender only; a deleted message is gone (NOT_FOUND). */
