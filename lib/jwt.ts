@@ -22,8 +22,24 @@ export interface AccessTokenKeys {
   verify(token: string, options?: { allowExpired?: boolean }): Promise<AccessClaims | undefined>;
 }
 
+/** Tokens whose signature and claims were verified, kept for their next use. */
+const VERIFIED_MAX = 20_000;
+
 export function accessTokenKeys(secret: string): AccessTokenKeys {
-  const key = new TextEncoder().encode(secret);
+  const raw = new TextEncoder().encode(secret);
+  // Imported once: given raw bytes, jose imports a WebCrypto key on every call.
+  const key = crypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+  /**
+   * A client sends the same token with every call, and every service call checks it: a token
+   * whose signature, issuer, audience and claims were verified once is remembered (by its exact
+   * text, so nothing unverified can match) and only its `exp` is checked again. Least recently
+   * used first out.
+   */
+  const verified = new Map<string, AccessClaims>();
+  const remember = (token: string, claims: AccessClaims) => {
+    if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value!);
+    verified.set(token, claims);
+  };
   return {
     async sign({ userId, sessionId }, ttlMs) {
       const issuedAt = Math.floor(Date.now() / 1000);
@@ -36,12 +52,18 @@ export function accessTokenKeys(secret: string): AccessTokenKeys {
         .setIssuedAt(issuedAt)
         .setExpirationTime(expiresAtSeconds)
         .setJti(randomUUID())
-        .sign(key);
+        .sign(await key);
       return { token, expiresAt: new Date(expiresAtSeconds * 1000) };
     },
     async verify(token, { allowExpired = false } = {}) {
+      const known = verified.get(token);
+      if (known) {
+        verified.delete(token);
+        verified.set(token, known);
+        return allowExpired || known.expiresAt.getTime() > Date.now() ? known : undefined;
+      }
       try {
-        const { payload } = await jwtVerify(token, key, {
+        const { payload } = await jwtVerify(token, await key, {
           algorithms: [ALGORITHM],
           issuer: TOKEN_ISSUER,
           audience: TOKEN_AUDIENCE,
@@ -52,7 +74,9 @@ export function accessTokenKeys(secret: string): AccessTokenKeys {
         });
         const { sub, sid, exp } = payload;
         if (typeof sub !== 'string' || typeof sid !== 'string' || typeof exp !== 'number') return undefined;
-        return { userId: sub, sessionId: sid, expiresAt: new Date(exp * 1000) };
+        const claims = { userId: sub, sessionId: sid, expiresAt: new Date(exp * 1000) };
+        remember(token, claims);
+        return claims;
       } catch (error) {
         if (error instanceof errors.JOSEError) return undefined;
         throw error;

@@ -12,6 +12,7 @@ import type { GatewayConfig } from './config.js';
 import { createContext, type GatewayContext, type OpenChatEvents, type Services } from './context.js';
 import { createMaskError } from './errors.js';
 import { createFanout } from './realtime/fanout.js';
+import { createEventLookups } from './realtime/lookups.js';
 import { serveGraphqlWs } from './realtime/graphql-ws.js';
 import { createEventHub, type EventHub } from './realtime/hub.js';
 import { iteratorSubscription } from './realtime/iterator-subscription.js';
@@ -72,7 +73,7 @@ export async function createGatewayApp(
   const events = createEventHub({
     clients: upstreams.chatEvents.all,
     logger,
-    prepare: createFanout({ services, logger, maskError }),
+    prepare: createFanout({ services, logger, maskError, lookups: createEventLookups(services) }),
   });
   /** chatEvents over HTTP (server-sent events, multipart): only with a valid, unexpired token. */
   const openOverHttp: OpenChatEvents = async (ctx, resume) => {

@@ -86,10 +86,39 @@ export function createGrpcServer({ logger, metrics, protoFiles }: GrpcServerOpti
   const names: string[] = [];
   new ReflectionService(loadSync(protoFiles, { includeDirs: [PROTO_ROOT], keepCase: true })).addToServer(server);
 
-  function contextOf(methodName: string, metadata: Metadata, signal: AbortSignal): CallContext {
-    const given = metadata.get(REQUEST_ID_METADATA_KEY)[0];
+  /**
+   * The context of one call. Its logger and abort signal are made on first use: most unary calls
+   * need neither, and both cost more than the rest of the context (grpc-js reports every call
+   * that ends as 'cancelled', and aborting builds a DOMException).
+   */
+  function contextOf(
+    methodName: string,
+    call: ServerUnaryCall<unknown, unknown> | ServerDuplexStream<unknown, unknown>,
+  ) {
+    const given = call.metadata.get(REQUEST_ID_METADATA_KEY)[0];
     const requestId = typeof given === 'string' && given.length <= 128 ? given : randomUUID();
-    return { requestId, metadata, signal, logger: logger.child({ requestId, method: methodName }) };
+    let callLogger: Logger | undefined;
+    let abort: AbortController | undefined;
+    let cancelled = false;
+    call.once('cancelled', () => {
+      cancelled = true;
+      abort?.abort();
+    });
+    const ctx: CallContext = {
+      requestId,
+      metadata: call.metadata,
+      get logger() {
+        return (callLogger ??= logger.child({ requestId, method: methodName }));
+      },
+      get signal() {
+        if (!abort) {
+          abort = new AbortController();
+          if (cancelled) abort.abort();
+        }
+        return abort.signal;
+      },
+    };
+    return ctx;
   }
 
   function fail(ctx: CallContext, error: unknown): Partial<ServiceError> {
@@ -101,14 +130,13 @@ export function createGrpcServer({ logger, metrics, protoFiles }: GrpcServerOpti
   function wrapUnary(service: string, method: string, handler: UnaryHandler<unknown, unknown>) {
     return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
       const started = process.hrtime.bigint();
-      const abort = new AbortController();
-      call.once('cancelled', () => abort.abort());
-      const ctx = contextOf(method, call.metadata, abort.signal);
+      const ctx = contextOf(method, call);
       const finish = (code: status) => {
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         metrics.grpcServerHandled.inc({ service, method, code: status[code] });
         metrics.grpcServerDuration.observe({ service, method }, seconds);
-        ctx.logger.debug({ code: status[code], ms: Math.round(seconds * 1000) }, 'call');
+        if (logger.isLevelEnabled('debug'))
+          ctx.logger.debug({ code: status[code], ms: Math.round(seconds * 1000) }, 'call');
       };
       handler(call.request, ctx).then(
         (response) => {
@@ -131,9 +159,7 @@ export function createGrpcServer({ logger, metrics, protoFiles }: GrpcServerOpti
     run: (call: ServerDuplexStream<unknown, unknown>, ctx: CallContext) => Promise<void>,
   ) {
     return (call: ServerDuplexStream<unknown, unknown>) => {
-      const abort = new AbortController();
-      call.once('cancelled', () => abort.abort());
-      const ctx = contextOf(method, call.metadata, abort.signal);
+      const ctx = contextOf(method, call);
       ctx.logger.debug('stream opened');
       run(call, ctx).then(
         () => {

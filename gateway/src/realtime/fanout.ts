@@ -1,14 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { status } from '@grpc/grpc-js';
-import DataLoader from 'dataloader';
 import type { GraphQLError } from 'graphql';
-import { isServiceError } from '../../../lib/errors.js';
-import { callMetadata } from '../../../lib/grpc/metadata.js';
 import type { Logger } from '../../../lib/logger.js';
-import type { Profile } from '../../../proto/gen/profiles/v1/profiles.js';
 import { createContext, type Services } from '../context.js';
-import type { ChatEventPayload, UserModel } from '../mappers.js';
+import type { ChatEventPayload } from '../mappers.js';
 import type { Commit, Prepare } from './hub.js';
+import type { EventLookups } from './lookups.js';
 import type { EventPlan } from './plan.js';
 import type { Subscription, Viewer } from './subscription.js';
 
@@ -23,47 +19,22 @@ interface Group {
  * Turns one event into what each recipient's client receives, doing per event only what is the
  * same for everyone, and per viewer only what differs:
  *
- * - once per event: the look-ups its fields need (`sender`, `profile`, `user`, …) — one
- *   GetUsers and one GetProfiles whoever receives it;
+ * - once per event at most: the look-ups its fields need (`sender`, `profile`, `user`, …) —
+ *   one GetUsers and one GetProfiles whoever receives it, none when recent events read them
+ *   (lookups.ts);
  * - once per plan (per plan and viewer, for event types whose selection has per-viewer fields):
  *   executing the selection and serialising the result;
  * - per recipient: splicing those bytes into its graphql-ws frame.
- *
- * The shared look-ups are made with a recipient's token: every recipient of an event may see
- * the users and profiles it names, and nothing per viewer (an email) comes from them.
  */
 export function createFanout(options: {
   services: Services;
   logger: Logger;
   maskError: (error: unknown, message: string) => Error;
+  lookups: EventLookups;
 }): Prepare {
-  const { services, logger, maskError } = options;
+  const { services, logger, maskError, lookups } = options;
 
-  function sharedLoaders(recipients: readonly Subscription[]) {
-    // A recipient's session may end while the event is in flight: then the next one's token serves.
-    const tokens = [...new Set(recipients.slice(0, 3).map((subscription) => subscription.viewer.authorization))];
-    async function asRecipients<T>(call: (options: { metadata: ReturnType<typeof callMetadata> }) => Promise<T>) {
-      for (let i = 0; ; i++) {
-        try {
-          return await call({ metadata: callMetadata({ authorization: tokens[i], subscription: true }) });
-        } catch (error) {
-          if (i + 1 >= tokens.length || !isServiceError(error) || error.code !== status.UNAUTHENTICATED) throw error;
-        }
-      }
-    }
-    return {
-      users: new DataLoader<string, UserModel | null>(async (ids) => {
-        const { results } = await asRecipients((call) => services.auth.getUsers({ ids: [...ids] }, call));
-        return ids.map((_id, index) => results[index]?.user ?? null);
-      }),
-      profiles: new DataLoader<string, Profile | null>(async (ids) => {
-        const { results } = await asRecipients((call) => services.profiles.getProfiles({ userIds: [...ids] }, call));
-        return ids.map((_id, index) => results[index]?.profile ?? null);
-      }),
-    };
-  }
-
-  async function render(payload: ChatEventPayload, group: Group, shared: ReturnType<typeof sharedLoaders>) {
+  async function render(payload: ChatEventPayload, group: Group, shared: ReturnType<EventLookups['forEvent']>) {
     const viewer = group.viewer;
     const authorization = viewer?.authorization ?? group.recipients[0]!.viewer.authorization;
     let ownEmail: Promise<string | null> | undefined;
@@ -94,6 +65,8 @@ export function createFanout(options: {
   }
 
   return (payload, recipients) => {
+    // A changed profile: what was kept of the user must not render this event, or any after it.
+    if (payload.__typename === 'UserUpdated') lookups.forget(payload.userId);
     const groups = new Map<string, Group>();
     const direct: Subscription[] = [];
     for (const subscription of recipients) {
@@ -116,7 +89,7 @@ export function createFanout(options: {
       }
     };
     if (groups.size === 0) return deliverDirect;
-    const shared = sharedLoaders(recipients);
+    const shared = lookups.forEvent(recipients);
     return Promise.all(
       [...groups.values()].map(async (group) => {
         try {
