@@ -7,6 +7,7 @@ import type { LoggedEvent } from '../log.js';
 import { isUuid } from '../validation.js';
 import { liveFrame, type Frame } from './frames.js';
 import { createLogReader } from './log-reader.js';
+import { createReorder } from './reorder.js';
 import { Subscriber, type Outlet, type SubscriberHub } from './subscriber.js';
 
 export interface DeliveryLimits {
@@ -104,7 +105,10 @@ export function createDeliveryHub(options: {
     maxBacklog: limits.maxBacklog,
     em: () => orm.em.fork(),
     index: (subscriber, chatId) => add(byChat, chatId, subscriber),
-    unindex: (subscriber, chatId) => remove(byChat, chatId, subscriber),
+    unindex(subscriber, chatId) {
+      remove(byChat, chatId, subscriber);
+      if (!byChat.has(chatId)) reorder.forget(chatId);
+    },
     started(subscriber) {
       const mark = starting.get(subscriber);
       starting.delete(subscriber);
@@ -120,7 +124,7 @@ export function createDeliveryHub(options: {
       starting.delete(subscriber);
       remove(byUser, subscriber.userId, subscriber);
       remove(bySession, subscriber.sessionId, subscriber);
-      for (const chatId of subscriber.chats.keys()) remove(byChat, chatId, subscriber);
+      for (const chatId of subscriber.chats.keys()) internals.unindex(subscriber, chatId);
     },
     unexpected(error) {
       logger.error({ err: error }, 'subscriber failed');
@@ -184,11 +188,24 @@ export function createDeliveryHub(options: {
     }
   }
 
+  /** Logged events in each chat's seq order, whatever order the bus brought them in. */
+  const reorder = createReorder({
+    followed: (chatId) => byChat.has(chatId),
+    route(event) {
+      const batch = new Batch();
+      routeLogged(event, batch);
+      batch.flush();
+    },
+  });
+
   function route(busEvent: BusEvent) {
     if (starting.size > 0) keepForStarting(busEvent);
+    if (busEvent.type === 'logged') {
+      reorder.accept(busEvent.event);
+      return;
+    }
     const batch = new Batch();
-    if (busEvent.type === 'logged') routeLogged(busEvent.event, batch);
-    else routeLive(busEvent.event, batch);
+    routeLive(busEvent.event, batch);
     batch.flush();
   }
 
@@ -197,6 +214,7 @@ export function createDeliveryHub(options: {
     // Events may have been lost: every subscriber re-reads its chats past what it delivered, and
     // looks for chats it joined meanwhile.
     reset: () => {
+      reorder.reset();
       for (const subscriber of all) subscriber.enqueue(() => subscriber.resync());
     },
   });
@@ -234,6 +252,7 @@ export function createDeliveryHub(options: {
     },
     close() {
       unsubscribe();
+      reorder.close();
       for (const listener of closeListeners) listener();
       const shutdown: DomainError = unavailable('chat-service is shutting down; resume elsewhere');
       for (const subscriber of [...all]) subscriber.end(shutdown);
