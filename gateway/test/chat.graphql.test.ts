@@ -192,6 +192,59 @@ describe('chats through GraphQL', () => {
     }
   });
 
+  it('reads a chat asked only for its history with one ListMessages and no GetChats, as a member only', async () => {
+    const a = await stack.user('ha');
+    const b = await stack.user('hb');
+    const outsider = await stack.user('hc');
+    const chatId = (
+      await stack.gql<{ createDirectChat: { id: string } }>(
+        `mutation ($u: ID!) { createDirectChat(userId: $u) { id } }`,
+        { u: b.id },
+        { token: a.token },
+      )
+    ).data!.createDirectChat.id;
+    for (let i = 1; i <= 3; i++) {
+      await stack.gql(SEND, { input: { chatId, body: `h${i}`, clientMessageId: `h${i}` } }, { token: a.token });
+    }
+    const calls = { getChats: 0, listMessages: 0 };
+    const chat = stack.gateway.upstreams.chat.unary;
+    const { getChats, listMessages } = chat;
+    chat.getChats = (...args) => (calls.getChats++, getChats(...args));
+    chat.listMessages = (...args) => (calls.listMessages++, listMessages(...args));
+    const count = async (query: string, token: string) => {
+      calls.getChats = calls.listMessages = 0;
+      const res = await stack.gql<{
+        chat: { id: string; title?: string | null; messages: { edges: { node: { body: string } }[] } } | null;
+      }>(query, { c: chatId }, { token });
+      return { res, calls: { ...calls } };
+    };
+    try {
+      const HISTORY = `query ($c: ID!) { chat(id: $c) { id ...History } }
+        fragment History on Chat { messages(last: 2) { edges { node { body } } pageInfo { hasPreviousPage } } }`;
+      const member = await count(HISTORY, b.token);
+      expect(member.res.errors).toBeUndefined();
+      expect(member.res.data?.chat).toEqual({
+        id: chatId,
+        messages: { edges: [{ node: { body: 'h2' } }, { node: { body: 'h3' } }], pageInfo: { hasPreviousPage: true } },
+      });
+      expect(member.calls).toEqual({ getChats: 0, listMessages: 1 });
+      // A non-member gets what they got before: NOT_FOUND at `chat`, and no chat.
+      const stranger = await count(HISTORY, outsider.token);
+      expect(stranger.res.data?.chat).toBeNull();
+      expect(stranger.res.errors?.map((e) => [e.path, e.extensions?.code])).toEqual([[['chat'], 'NOT_FOUND']]);
+      // Any other field of the chat: it is read as usual.
+      const titled = await count(
+        'query ($c: ID!) { chat(id: $c) { id title messages(last: 1) { edges { node { body } } } } }',
+        b.token,
+      );
+      expect(titled.res.data?.chat?.messages.edges).toEqual([{ node: { body: 'h3' } }]);
+      expect(titled.calls).toEqual({ getChats: 1, listMessages: 1 });
+    } finally {
+      chat.getChats = getChats;
+      chat.listMessages = listMessages;
+    }
+  });
+
   it('resolves every sender of a 100-message page with one GetUsers call', async () => {
     const owner = await stack.user('bo');
     const members = await Promise.all(Array.from({ length: 4 }, (_, i) => stack.user(`bm${i}`)));

@@ -3,7 +3,8 @@ import { ChatKind, ChatRole as ChatRoleProto } from '../../../proto/gen/chat/v1/
 import { chatCursor, chatCursorFrom } from '../cursors.js';
 import { ErrorCode } from '../errors.js';
 import type { ChatRole, Resolvers } from '../generated/resolvers.js';
-import { required } from '../mappers.js';
+import { required, type ChatModel } from '../mappers.js';
+import { historyOnly, sameHistory, type ChatWithHistory } from './history-lookahead.js';
 import { historyPage } from './messages.js';
 
 const ROLE_NAME: Record<ChatRoleProto, ChatRole | undefined> = {
@@ -19,6 +20,19 @@ const ROLE_PROTO: Record<ChatRole, ChatRoleProto> = {
   MEMBER: ChatRoleProto.CHAT_ROLE_MEMBER,
 };
 
+/** What a chat read ahead by its history alone holds besides its id: nothing anyone reads. */
+const EMPTY_CHAT: ChatModel = {
+  id: '',
+  kind: ChatKind.CHAT_KIND_UNSPECIFIED,
+  memberCount: 0,
+  lastSeq: 0,
+  unreadCount: 0,
+  lastReadSeq: 0,
+  role: ChatRoleProto.CHAT_ROLE_UNSPECIFIED,
+  createdAt: undefined,
+  updatedAt: undefined,
+};
+
 /** Chats, members and membership changes. */
 export const chatResolvers: Resolvers = {
   Query: {
@@ -27,7 +41,14 @@ export const chatResolvers: Resolvers = {
         { first: first ?? 20, ...(after != null ? { after: chatCursorFrom(after, 'after') } : {}) },
         ctx.call,
       ),
-    chat: async (_root, { id }, ctx) => {
+    chat: async (_root, { id }, ctx, info) => {
+      const history = historyOnly(info);
+      if (history) {
+        // Only the history is asked for: reading it checks membership too (NOT_FOUND otherwise).
+        const page = await historyPage(ctx, id, history);
+        const chat: ChatWithHistory = { ...EMPTY_CHAT, id, history: { args: history, page } };
+        return chat;
+      }
       const chat = await ctx.loaders.chats.load(id);
       if (!chat) throw new GraphQLError('no such chat', { extensions: { code: ErrorCode.NotFound } });
       return chat;
@@ -85,7 +106,8 @@ export const chatResolvers: Resolvers = {
           ctx.call,
         )
       ).members,
-    messages: (chat, args, ctx) => historyPage(ctx, chat.id, args),
+    messages: (chat: ChatWithHistory, args, ctx) =>
+      chat.history && sameHistory(chat.history.args, args) ? chat.history.page : historyPage(ctx, chat.id, args),
   },
   ChatMember: {
     user: async (member, _args, ctx) => required((await ctx.loaders.users.load(member.userId)) ?? undefined, 'member'),

@@ -16,10 +16,16 @@ import {
   normalizeUsername,
 } from './validation.js';
 
+/** What GetUsers tells of an account. */
+export type UserRecord = Pick<User, 'id' | 'email' | 'username' | 'createdAt'>;
+
 export interface SignedIn {
-  user: User;
+  user: UserRecord;
   tokens: IssuedTokens;
 }
+
+/** Accounts remembered by GetUsers (least recently read first out). */
+const KNOWN_MAX = 100_000;
 
 /** One message for an unknown email and a wrong password: login must not reveal accounts. */
 const LOGIN_FAILED = 'email or password is incorrect';
@@ -33,6 +39,7 @@ export function createAccounts({ orm, sessions }: { orm: MikroORM; sessions: Ses
   // answer in the same time.
   const decoyHash = hash(randomBytes(32).toString('base64'));
 
+  const known = new Map<string, UserRecord>();
   return {
     async register(input: { email: string; username: string; password: string; userAgent: string }): Promise<SignedIn> {
       const email = normalizeEmail(input.email);
@@ -75,15 +82,33 @@ export function createAccounts({ orm, sessions }: { orm: MikroORM; sessions: Ses
       return { user, tokens: await sessions.issue(opened) };
     },
 
-    /** One entry per id, in order; undefined where there is no such user. */
-    async getUsers(ids: string[]): Promise<(User | undefined)[]> {
+    /**
+     * One entry per id, in order; undefined where there is no such user. Every message rendered
+     * names its sender, so the same users are asked for all the time: they are remembered, which
+     * is sound because an account never changes once registered (nothing here renames, re-mails
+     * or deletes one; whatever comes to should forget it here too).
+     */
+    async getUsers(ids: string[]): Promise<(UserRecord | undefined)[]> {
       if (ids.length > LIMITS.getUsersMax) {
         throw invalidArgument('ids', `at most ${LIMITS.getUsersMax} ids per call`);
       }
       const wanted = [...new Set(ids.filter(isUuid).map((id) => id.toLowerCase()))];
-      const found = wanted.length ? await orm.em.fork().find(User, { id: { $in: wanted } }) : [];
-      const byId = new Map(found.map((user) => [user.id, user]));
-      return ids.map((id) => byId.get(id.toLowerCase()));
+      const missing = wanted.filter((id) => !known.has(id));
+      if (missing.length > 0) {
+        const rows = await orm.em
+          .fork()
+          // (MikroORM's driver hands timestamps over as text.)
+          .execute<{ id: string; email: string; username: string; created_at: Date | string }[]>(
+            'SELECT id, email, username, created_at FROM users WHERE id = ANY(?::uuid[])',
+            [`{${missing.join(',')}}`],
+          );
+        for (const row of rows) {
+          if (known.size >= KNOWN_MAX) known.delete(known.keys().next().value!);
+          const createdAt = new Date(row.created_at);
+          known.set(row.id, { id: row.id, email: row.email, username: row.username, createdAt });
+        }
+      }
+      return ids.map((id) => known.get(id.toLowerCase()));
     },
 
     /** Case-insensitive username prefix match, alphabetical. */

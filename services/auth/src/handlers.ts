@@ -2,8 +2,7 @@ import type { Handlers, CallContext } from '../../../lib/grpc/server.js';
 import { bearerToken, forSubscription } from '../../../lib/grpc/metadata.js';
 import { unauthenticated, unavailable } from '../../../lib/errors.js';
 import { type AuthServiceService, type AuthTokens, type User as UserMessage } from '../../../proto/gen/auth/v1/auth.js';
-import type { Accounts, SignedIn } from './accounts.js';
-import type { User } from './entities.js';
+import type { Accounts, SignedIn, UserRecord } from './accounts.js';
 import type { RevocationBus } from './revocations.js';
 import type { Sessions, ValidSession } from './sessions.js';
 
@@ -15,7 +14,7 @@ export interface HandlerDeps {
   shutdown: AbortSignal;
 }
 
-const toUserMessage = (user: User, callerId?: string): UserMessage => ({
+const toUserMessage = (user: UserRecord, callerId?: string): UserMessage => ({
   id: user.id,
   username: user.username,
   createdAt: user.createdAt,

@@ -18,6 +18,14 @@ import {
 
 type SendOutcome = 'sent' | 'existing' | 'not_found' | 'bad_reply' | 'exhausted';
 
+/** A history page row: the membership and beyond-the-cursor flags repeat on every row. */
+interface HistoryRow extends MessageRow {
+  member: boolean;
+  upto_after: boolean;
+  from_before: boolean;
+  reply_row: MessageRow | null;
+}
+
 export interface HistoryPage {
   messages: MessageProto[];
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean };
@@ -187,31 +195,50 @@ export function createMessages({ orm, bus }: { orm: MikroORM; bus: ChatBus }) {
       const after = input.afterSeq !== undefined ? seqValue('after', input.afterSeq) : null;
       const before = input.beforeSeq !== undefined ? seqValue('before', input.beforeSeq) : null;
       if (!isUuid(input.chatId)) throw notFound('no such chat');
-      const em = orm.em.fork();
-      if (!(await isMember(em, input.chatId, caller.userId))) throw notFound('no such chat');
-      const rows = await em.execute<MessageRow[]>(
-        `SELECT ${MESSAGE_COLUMNS} FROM messages m
-          WHERE m.chat_id = ? AND (?::int IS NULL OR m.seq > ?::int) AND (?::int IS NULL OR m.seq < ?::int)
-          ORDER BY m.seq ${forward ? 'ASC' : 'DESC'} LIMIT ?`,
-        [input.chatId, after, after, before, before, size + 1],
+      // One statement: the membership check, the page (one more row than asked, to tell whether
+      // there is more), the messages replied to, and whether anything lies beyond the cursor.
+      const rows = await orm.em.fork().execute<HistoryRow[]>(
+        `SELECT (cm.user_id IS NOT NULL) AS member,
+                (?::int IS NOT NULL AND EXISTS (SELECT 1 FROM messages x WHERE x.chat_id = ? AND x.seq <= ?::int)) AS upto_after,
+                (?::int IS NOT NULL AND EXISTS (SELECT 1 FROM messages x WHERE x.chat_id = ? AND x.seq >= ?::int)) AS from_before,
+                page.*
+           FROM (SELECT 1) AS one
+           LEFT JOIN chat_members cm ON cm.chat_id = ? AND cm.user_id = ?
+           LEFT JOIN LATERAL (
+             SELECT ${MESSAGE_COLUMNS}, to_jsonb(r) AS reply_row
+               FROM messages m LEFT JOIN messages r ON r.id = m.reply_to_id
+              WHERE cm.user_id IS NOT NULL AND m.chat_id = ?
+                AND (?::int IS NULL OR m.seq > ?::int) AND (?::int IS NULL OR m.seq < ?::int)
+              ORDER BY m.seq ${forward ? 'ASC' : 'DESC'} LIMIT ?
+           ) AS page ON true`,
+        [
+          after,
+          input.chatId,
+          after,
+          before,
+          input.chatId,
+          before,
+          input.chatId,
+          caller.userId,
+          input.chatId,
+          after,
+          after,
+          before,
+          before,
+          size + 1,
+        ],
       );
-      const more = rows.length > size;
-      const page = rows.slice(0, size);
+      const head = rows[0];
+      if (!head?.member) throw notFound('no such chat');
+      const found = rows.filter((row) => row.id !== null);
+      const more = found.length > size;
+      const page = found.slice(0, size);
       if (!forward) page.reverse();
-      const exists = async (condition: string, seq: number) =>
-        (
-          await em.execute<unknown[]>(`SELECT 1 FROM messages WHERE chat_id = ? AND seq ${condition} ? LIMIT 1`, [
-            input.chatId,
-            seq,
-          ])
-        ).length > 0;
-      const messages: MessageProto[] = [];
-      await withReplies(em, page, (row, reply) => messages.push(toMessage(row, reply)));
       return {
-        messages,
+        messages: page.map((row) => toMessage(row, row.reply_row ?? undefined)),
         pageInfo: forward
-          ? { hasNextPage: more, hasPreviousPage: after !== null && (await exists('<=', after)) }
-          : { hasNextPage: before !== null && (await exists('>=', before)), hasPreviousPage: more },
+          ? { hasNextPage: more, hasPreviousPage: head.upto_after }
+          : { hasNextPage: head.from_before, hasPreviousPage: more },
       };
     },
 
