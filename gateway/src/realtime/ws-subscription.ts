@@ -56,7 +56,6 @@ export function wsSubscription(options: {
       const { socket } = frames;
       if (socket.readyState !== socket.OPEN) return;
       if (socket.bufferedAmount > frames.maxBuffered) {
-        process.stderr.write(`T closing 1013 ${Date.now()}\n`);
         socket.close(closeCodes.tryAgainLater, 'too slow; reconnect and resume from your cursors');
         return;
       }
