@@ -25,6 +25,8 @@ export const permissionDenied = (message: string) => new DomainError(status.PERM
 export const notFound = (message: string) => new DomainError(status.NOT_FOUND, message);
 export const alreadyExists = (field: string, message: string) => new DomainError(status.ALREADY_EXISTS, message, field);
 export const resourceExhausted = (message: string) => new DomainError(status.RESOURCE_EXHAUSTED, message);
+/** A configured cap was reached (members per group, sessions per user, …): FAILED_PRECONDITION. */
+export const limitExceeded = (message: string) => new DomainError(status.FAILED_PRECONDITION, message);
 export const unavailable = (message: string) => new DomainError(status.UNAVAILABLE, message);
 
 /** The status object grpc-js sends for a DomainError. */

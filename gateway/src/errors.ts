@@ -12,6 +12,8 @@ export const ErrorCode = {
   BadUserInput: 'BAD_USER_INPUT',
   Conflict: 'CONFLICT',
   RateLimited: 'RATE_LIMITED',
+  /** A configured cap (members per group, subscriptions per socket, …); the message names it. */
+  LimitExceeded: 'LIMIT_EXCEEDED',
   Unavailable: 'UNAVAILABLE',
   Internal: 'INTERNAL_SERVER_ERROR',
 } as const;
@@ -25,6 +27,7 @@ const CODE_OF_STATUS = new Map<status, ErrorCode>([
   [status.NOT_FOUND, ErrorCode.NotFound],
   [status.ALREADY_EXISTS, ErrorCode.Conflict],
   [status.RESOURCE_EXHAUSTED, ErrorCode.RateLimited],
+  [status.FAILED_PRECONDITION, ErrorCode.LimitExceeded],
   [status.UNAVAILABLE, ErrorCode.Unavailable],
   [status.DEADLINE_EXCEEDED, ErrorCode.Unavailable],
 ]);
