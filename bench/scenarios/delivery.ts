@@ -59,6 +59,10 @@ interface RunFigures {
   achievedRate: number;
   expectedDeliveries: number;
   latency: ReturnType<typeof summarize>;
+  /** From the start of each send request to its answer. */
+  ackLatency: ReturnType<typeof summarize>;
+  /** How late the sender got behind its schedule at worst (its own stalls, not the system's). */
+  maxScheduleLagMs: number;
   check: Awaited<ReturnType<Pools['collect']>>['check'];
   frameBytes: number;
   cpu: Record<string, number>;
@@ -144,6 +148,8 @@ export async function delivery(ctx: BenchContext): Promise<ScenarioResult> {
             achievedRate: Math.round(sent.achievedRate),
             expectedDeliveries,
             latency: summarize(collected.latencies),
+            ackLatency: sent.ackLatency,
+            maxScheduleLagMs: Math.round(sent.maxScheduleLagMs),
             check: collected.check,
             frameBytes: collected.frameBytes,
             cpu: cores,
@@ -159,7 +165,8 @@ export async function delivery(ctx: BenchContext): Promise<ScenarioResult> {
           }
           ctx.log(
             `delivery ${target.name} ${rate} msg/s #${round}: p50 ${figures.latency.p50.toFixed(1)} ms, p99 ${figures.latency.p99.toFixed(1)} ms, ` +
-              `max ${figures.latency.max.toFixed(0)} ms, achieved ${figures.achievedRate}/s, lost ${check.lost}, dup ${check.duplicates}, ` +
+              `max ${figures.latency.max.toFixed(0)} ms, send answered p99 ${figures.ackLatency.p99.toFixed(1)} ms, ` +
+              `sender lag ≤ ${figures.maxScheduleLagMs} ms, achieved ${figures.achievedRate}/s, lost ${check.lost}, dup ${check.duplicates}, ` +
               `cpu ${JSON.stringify(cores)}, machine ${machineCores} cores busy`,
           );
         }
