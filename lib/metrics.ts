@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** One Prometheus registry per process, served at `/metrics` on its own port. */
 export interface Metrics {
@@ -29,6 +29,12 @@ export function createMetrics(service: string): Metrics {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
+  // Set by `npm start`'s supervisor (scripts/supervisor.ts) for each process it starts.
+  new Gauge({
+    name: 'messenger_process_restarts',
+    help: "How often npm start's launcher restarted this process after it died (0: its first run).",
+    registers: [registry],
+  }).set(Number(process.env.MESSENGER_RESTARTS) || 0);
   let server: Server | undefined;
   return {
     registry,

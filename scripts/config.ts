@@ -6,22 +6,27 @@ export const launcherEnvSchema = z.object({
   LOG_LEVEL: env.logLevel(),
   DATA_DIR: z.string().default('.data'),
   EMBEDDED_PG_PORT: env
-    .port(54329)
+    .port(15432)
     .refine((port) => port !== 5432, 'must not be 5432, which a system PostgreSQL may hold'),
   AUTH_DATABASE_URL: env.postgresUrl(),
   CHAT_DATABASE_URL: env.postgresUrl(),
   PROFILES_DATABASE_URL: env.postgresUrl(),
   JWT_SECRET: env.jwtSecret().optional(),
   GATEWAY_PORT: env.port(8080),
-  AUTH_GRPC_LISTEN: env.listen('127.0.0.1:50051'),
+  AUTH_GRPC_LISTEN: env.listen('127.0.0.1:7051'),
   AUTH_GRPC_ADDR: z.string().optional(),
-  CHAT_GRPC_LISTEN: env.listen('127.0.0.1:50052'),
+  CHAT_GRPC_LISTEN: env.listen('127.0.0.1:7052'),
   CHAT_GRPC_ADDR: z.string().optional(),
   CHAT_INSTANCES: z.coerce.number().int().min(1).max(20).default(1),
-  PROFILES_GRPC_LISTEN: env.listen('127.0.0.1:50053'),
+  PROFILES_GRPC_LISTEN: env.listen('127.0.0.1:7053'),
   PROFILES_GRPC_ADDR: z.string().optional(),
   REDIS_URL: env.redisUrl(),
   METRICS_PORT: env.port(0),
+  /** After the first start, a process that dies is restarted: first after this, doubling. */
+  RESTART_BACKOFF: env.duration('500ms'),
+  RESTART_BACKOFF_MAX: env.duration('10s'),
+  /** Restarts of one process within a minute past which `npm start` gives up and stops. */
+  RESTART_MAX_PER_MINUTE: env.count(6),
   /** Where the web client is built and served from; unset: the repository's `web/dist`. */
   WEB_ROOT: z.string().optional(),
 });

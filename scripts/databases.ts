@@ -1,7 +1,4 @@
-import { chmod, mkdir, readFile, writeFile, access } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import EmbeddedPostgres from '../lib/embedded-postgres.js';
 import { ConfigError } from '../lib/env.js';
 import { migrateDatabase } from '../lib/db.js';
 import type { Logger } from '../lib/logger.js';
@@ -12,6 +9,7 @@ import { chatMigrations } from '../migrations/chat/index.js';
 import { profilesEntities } from '../services/profiles/src/entities.js';
 import { profilesMigrations } from '../migrations/profiles/index.js';
 import { SERVICE_DATABASES, type LauncherEnv } from './config.js';
+import { persistentSecret, startEmbeddedPostgres } from './embedded-postgres.js';
 
 export interface Databases {
   /** Database URL per service. */
@@ -20,76 +18,35 @@ export interface Databases {
   stop(): Promise<void>;
 }
 
-/** Reads a secret kept in DATA_DIR, creating it (readable by its owner only) the first time. */
-async function persistentSecret(path: string): Promise<string> {
-  try {
-    return (await readFile(path, 'utf8')).trim();
-  } catch {
-    const secret = randomBytes(48).toString('base64url');
-    await writeFile(path, `${secret}\n`, { mode: 0o600, flag: 'wx' }).catch(() => undefined);
-    return (await readFile(path, 'utf8')).trim();
-  }
-}
-
-const exists = (path: string) =>
-  access(path).then(
-    () => true,
-    () => false,
-  );
-
 /**
  * The databases the services use: the URLs from the environment when they are set (all of them),
  * else an embedded PostgreSQL in DATA_DIR on EMBEDDED_PG_PORT, created on first use and kept.
  */
 export async function prepareDatabases(config: LauncherEnv, logger: Logger): Promise<Databases> {
+  const external = externalDatabases(config);
+  if (external) return external;
+  const postgres = await startEmbeddedPostgres(config, logger);
+  return { urls: embeddedUrls(postgres.baseUrl), embedded: true, stop: () => postgres.stop() };
+}
+
+/** The databases the environment names (every URL), or none (embedded mode); some is an error. */
+export function externalDatabases(config: LauncherEnv): Databases | undefined {
   const given = SERVICE_DATABASES.filter(({ urlVariable }) => config[urlVariable] !== undefined);
-  if (given.length > 0 && given.length < SERVICE_DATABASES.length) {
+  if (given.length === 0) return undefined;
+  if (given.length < SERVICE_DATABASES.length) {
     const missing = SERVICE_DATABASES.filter((db) => !given.includes(db)).map((db) => db.urlVariable);
     throw new ConfigError(
       `invalid configuration:\n  ${missing.join(', ')}: set every database URL or none (embedded mode)`,
     );
   }
-  if (given.length === SERVICE_DATABASES.length) {
-    const urls = Object.fromEntries(SERVICE_DATABASES.map((db) => [db.service, config[db.urlVariable] as string]));
-    return { urls: urls as Databases['urls'], embedded: false, stop: async () => {} };
-  }
+  const urls = Object.fromEntries(SERVICE_DATABASES.map((db) => [db.service, config[db.urlVariable] as string]));
+  return { urls: urls as Databases['urls'], embedded: false, stop: async () => {} };
+}
 
-  const dataDir = resolve(config.DATA_DIR);
-  await mkdir(dataDir, { recursive: true });
-  // PostgreSQL refuses to run as root; embedded-postgres then runs it as a `postgres` user, which
-  // must be able to pass through DATA_DIR (but not list it).
-  await chmod(dataDir, 0o711);
-  const pgDir = join(dataDir, 'postgres');
-  const password = await persistentSecret(join(dataDir, 'pg-password'));
-  const isRoot = process.getuid?.() === 0;
-  const recentLog: string[] = [];
-  const pg = new EmbeddedPostgres({
-    databaseDir: pgDir,
-    port: config.EMBEDDED_PG_PORT,
-    user: 'postgres',
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    createPostgresUser: isRoot,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
-    onLog: (message) => {
-      recentLog.push(message.trim());
-      if (recentLog.length > 20) recentLog.shift();
-      logger.debug({ postgres: message.trim() }, 'postgres');
-    },
-    onError: (error) => logger.error({ err: error }, 'postgres error'),
-  });
-  if (!(await exists(join(pgDir, 'PG_VERSION')))) {
-    logger.info({ dataDir: pgDir }, 'creating the embedded PostgreSQL cluster');
-    await pg.initialise();
-  }
-  // embedded-postgres rejects with nothing when the server exits during start; say why.
-  await pg.start().catch((error: unknown) => {
-    throw new Error(`the embedded PostgreSQL did not start:\n${recentLog.join('\n')}`, { cause: error });
-  });
-  const base = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${config.EMBEDDED_PG_PORT}`;
-  const urls = Object.fromEntries(SERVICE_DATABASES.map((db) => [db.service, `${base}/${db.database}`]));
-  return { urls: urls as Databases['urls'], embedded: true, stop: () => pg.stop() };
+/** Each service's database on the embedded server. */
+export function embeddedUrls(baseUrl: string): Databases['urls'] {
+  const urls = Object.fromEntries(SERVICE_DATABASES.map((db) => [db.service, `${baseUrl}/${db.database}`]));
+  return urls as Databases['urls'];
 }
 
 /**

@@ -1,14 +1,15 @@
 // `npm start`: the whole system on one machine. Databases from the environment or an embedded
-// PostgreSQL, migrations and the web client's build, then every service and the gateway as
-// separate processes. SIGINT (Ctrl-C) or SIGTERM stops them all, PostgreSQL included.
-import { spawn, type ChildProcess } from 'node:child_process';
+// PostgreSQL (a supervised process of its own), migrations and the web client's build, then every
+// service and the gateway as separate processes, each restarted when it dies (supervisor.ts).
+// SIGINT (Ctrl-C) or SIGTERM stops them all, the services first, PostgreSQL last.
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, configOrExit } from '../lib/env.js';
 import { createLogger } from '../lib/logger.js';
 import { buildWeb, DEFAULT_WEB_ROOT } from './build-web.js';
 import { loadLauncherEnv } from './config.js';
-import { jwtSecretFor, migrateAll, prepareDatabases, type Databases } from './databases.js';
+import { embeddedUrls, externalDatabases, jwtSecretFor, migrateAll, type Databases } from './databases.js';
+import { Supervisor } from './supervisor.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const STOP_GRACE_MS = 3_000;
@@ -24,18 +25,26 @@ class WebBuildError extends Error {
   override name = 'WebBuildError';
 }
 
-interface Child {
-  name: string;
-  process: ChildProcess;
-  exited: Promise<void>;
-}
-const children: Child[] = [];
-let databases: Databases | undefined;
 let stopping: Promise<void> | undefined;
+const supervisor = new Supervisor({
+  root: ROOT,
+  logger,
+  policy: {
+    backoffMs: config.RESTART_BACKOFF,
+    maxBackoffMs: config.RESTART_BACKOFF_MAX,
+    maxPerMinute: config.RESTART_MAX_PER_MINUTE,
+  },
+  fatal: (reason) => {
+    logger.fatal({ reason }, 'stopping everything');
+    void stop(1);
+  },
+});
+const POSTGRES = 'postgres';
+const SERVICES: string[] = [];
 
-/** `0.0.0.0:50051` is where a service listens; clients on this machine dial 127.0.0.1. */
+/** `0.0.0.0:7051` is where a service listens; clients on this machine dial 127.0.0.1. */
 const dialable = (listen: string) => listen.replace(/^(0\.0\.0\.0|\[::\]):/, '127.0.0.1:');
-/** Instance i of chat-service listens 100 ports above instance i - 1: 50052, 50152, 50252, … */
+/** Instance i of chat-service listens 100 ports above instance i - 1: 7052, 7152, 7252, … */
 function chatInstanceAddresses(listen: string, instances: number): string[] {
   const at = listen.lastIndexOf(':');
   const host = listen.slice(0, at);
@@ -49,39 +58,50 @@ function chatInstanceAddresses(listen: string, instances: number): string[] {
  */
 const metricsPort = (offset: number) => String(config.METRICS_PORT === 0 ? 0 : config.METRICS_PORT + offset);
 
-function spawnChild(name: string, entry: string, env: Record<string, string>): void {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    // The IPC channel lets a child notice the launcher's death (see lib/process.ts).
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const exited = new Promise<void>((resolve) =>
-    child.once('exit', (code, signal) => {
-      if (!stopping) {
-        logger.error({ child: name, code, signal }, 'a process exited unexpectedly; stopping everything');
-        void stop(1);
-      }
-      resolve();
-    }),
-  );
-  children.push({ name, process: child, exited });
-}
-
 function stop(exitCode: number): Promise<void> {
   stopping ??= (async () => {
     logger.info('stopping');
-    for (const child of children) if (child.process.exitCode === null) child.process.kill('SIGTERM');
-    const grace = setTimeout(() => {
-      for (const child of children) if (child.process.exitCode === null) child.process.kill('SIGKILL');
-    }, STOP_GRACE_MS);
-    await Promise.all(children.map((child) => child.exited));
-    clearTimeout(grace);
-    await databases?.stop().catch((error: unknown) => logger.error({ err: error }, 'stopping PostgreSQL failed'));
+    // The services drain first (in-flight sends finish); the database they write to goes last.
+    await supervisor.stop(SERVICES, STOP_GRACE_MS);
+    await supervisor.stop([POSTGRES], 10_000);
     logger.info('stopped');
     process.exit(exitCode);
   })();
   return stopping;
+}
+
+/** Starts a service under supervision. */
+function startService(name: string, entry: string, env: Record<string, string>): void {
+  SERVICES.push(name);
+  supervisor.start({ name, entry, env });
+}
+
+/**
+ * The databases: from the environment, or the embedded PostgreSQL as a supervised process (in a
+ * process group of its own, so that Ctrl-C reaches the services first and it stops last).
+ */
+async function databasesFor(): Promise<Databases> {
+  const external = externalDatabases(config);
+  if (external) return external;
+  const baseUrl = await new Promise<string>((resolve) => {
+    supervisor.start(
+      {
+        name: POSTGRES,
+        entry: 'scripts/postgres-process.ts',
+        env: {
+          LOG_LEVEL: config.LOG_LEVEL,
+          DATA_DIR: config.DATA_DIR,
+          EMBEDDED_PG_PORT: String(config.EMBEDDED_PG_PORT),
+        },
+        detached: true,
+      },
+      (message) => {
+        const ready = message as { type?: string; baseUrl?: string };
+        if (ready.type === 'ready' && ready.baseUrl) resolve(ready.baseUrl);
+      },
+    );
+  });
+  return { urls: embeddedUrls(baseUrl), embedded: true, stop: async () => {} };
 }
 
 process.on('SIGINT', () => void stop(0));
@@ -115,8 +135,7 @@ try {
       'invalid configuration:\n  CHAT_INSTANCES: more than one chat-service instance needs REDIS_URL (their event bus)',
     );
   }
-  const dbs = await prepareDatabases(config, logger);
-  databases = dbs;
+  const dbs = await databasesFor();
   if (stopping) await stopping;
   const jwtSecret = await jwtSecretFor(config, dbs);
   // The web client builds while the databases migrate (after the checks above, so that a wrong
@@ -124,7 +143,7 @@ try {
   await Promise.all([migrateAll(dbs.urls, logger), buildWebClient()]);
   const common = { JWT_SECRET: jwtSecret, LOG_LEVEL: config.LOG_LEVEL };
   const authAddr = config.AUTH_GRPC_ADDR ?? dialable(config.AUTH_GRPC_LISTEN);
-  spawnChild('auth-service', 'services/auth/src/index.ts', {
+  startService('auth-service', 'services/auth/src/index.ts', {
     ...common,
     AUTH_DATABASE_URL: dbs.urls.auth,
     AUTH_GRPC_LISTEN: config.AUTH_GRPC_LISTEN,
@@ -133,16 +152,20 @@ try {
   const chatListens = chatInstanceAddresses(config.CHAT_GRPC_LISTEN, config.CHAT_INSTANCES);
   const chatAddr = config.CHAT_GRPC_ADDR ?? chatListens.map(dialable).join(',');
   chatListens.forEach((listen, index) =>
-    spawnChild(config.CHAT_INSTANCES > 1 ? `chat-service#${index + 1}` : 'chat-service', 'services/chat/src/index.ts', {
-      ...common,
-      CHAT_DATABASE_URL: dbs.urls.chat,
-      CHAT_GRPC_LISTEN: listen,
-      AUTH_GRPC_ADDR: authAddr,
-      METRICS_PORT: metricsPort(10 + index),
-    }),
+    startService(
+      config.CHAT_INSTANCES > 1 ? `chat-service#${index + 1}` : 'chat-service',
+      'services/chat/src/index.ts',
+      {
+        ...common,
+        CHAT_DATABASE_URL: dbs.urls.chat,
+        CHAT_GRPC_LISTEN: listen,
+        AUTH_GRPC_ADDR: authAddr,
+        METRICS_PORT: metricsPort(10 + index),
+      },
+    ),
   );
   const profilesAddr = config.PROFILES_GRPC_ADDR ?? dialable(config.PROFILES_GRPC_LISTEN);
-  spawnChild('profiles-service', 'services/profiles/src/index.ts', {
+  startService('profiles-service', 'services/profiles/src/index.ts', {
     ...common,
     PROFILES_DATABASE_URL: dbs.urls.profiles,
     PROFILES_GRPC_LISTEN: config.PROFILES_GRPC_LISTEN,
@@ -150,7 +173,7 @@ try {
     CHAT_GRPC_ADDR: chatAddr,
     METRICS_PORT: metricsPort(2),
   });
-  spawnChild('gateway', 'gateway/src/index.ts', {
+  startService('gateway', 'gateway/src/index.ts', {
     ...common,
     AUTH_GRPC_ADDR: authAddr,
     CHAT_GRPC_ADDR: chatAddr,
@@ -160,6 +183,7 @@ try {
     WEB_ROOT: webRoot,
   });
   await waitReady(`http://127.0.0.1:${config.GATEWAY_PORT}/readyz`);
+  supervisor.started();
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   logger.info({ seconds, embedded: dbs.embedded }, 'ready');
   const base = `http://localhost:${config.GATEWAY_PORT}`;

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseDuration } from '../lib/env.js';
+import { loadEnv, parseDuration } from '../lib/env.js';
 import { authEnvSchema, loadAuthConfig } from '../services/auth/src/config.js';
 import { gatewayEnvSchema, loadGatewayConfig } from '../gateway/src/config.js';
 import { launcherEnvSchema } from '../scripts/config.js';
@@ -38,6 +38,8 @@ describe('.env.example', () => {
       (schema) => Object.entries(schema.shape as Record<string, Field>),
     );
     for (const key of Object.keys(example)) {
+      // Empty counts as unset (lib/env.ts): the process's own default applies, whatever it is.
+      if (example[key] === '') continue;
       const withDefault = fields.filter(
         ([name, field]) => name === key && field.safeParse(undefined).data !== undefined,
       );
@@ -49,6 +51,27 @@ describe('.env.example', () => {
           field.safeParse(undefined).data,
         );
       }
+    }
+  });
+});
+
+describe('.env.example copied to .env', () => {
+  it('changes nothing: every process reads the same configuration as with no .env', () => {
+    const example = Object.fromEntries(
+      readFileSync(new URL('../.env.example', import.meta.url), 'utf8')
+        .split('\n')
+        .filter((line) => /^[A-Z][A-Z0-9_]*=/.test(line))
+        .map((line) => line.split(/=(.*)/s).slice(0, 2) as [string, string]),
+    );
+    for (const schema of [authEnvSchema, chatEnvSchema, profilesEnvSchema, gatewayEnvSchema, launcherEnvSchema]) {
+      // What has no default (the secret, a service's database) is given to both alike.
+      const given = {
+        JWT_SECRET: 'x'.repeat(40),
+        ...Object.fromEntries(
+          ['AUTH', 'CHAT', 'PROFILES'].map((s) => [`${s}_DATABASE_URL`, `postgres://db/${s.toLowerCase()}`]),
+        ),
+      };
+      expect(loadEnv(schema, { ...example, ...given })).toEqual(loadEnv(schema, given));
     }
   });
 });

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../lib/testing/ports.js';
 import { spawnTracked, stopChild } from './children.js';
-import { cmdlineOf, treeOf, childrenOf } from './proc.js';
+import { cmdlineOf, treeOf } from './proc.js';
 
 const READY_TIMEOUT_MS = 120_000;
 
@@ -110,7 +110,7 @@ async function waitReady(launcher: ChildProcess, url: string): Promise<void> {
   }
 }
 
-/** The launcher's children by what they run: each service's entry file, and the postmaster. */
+/** The launcher's processes by what they run: each service's entry file, and the postmaster. */
 function findProcesses(launcherPid: number): Record<ProcessName, number> {
   const found: Partial<Record<ProcessName, number>> = {};
   const entries: [ProcessName, RegExp][] = [
@@ -120,9 +120,11 @@ function findProcesses(launcherPid: number): Record<ProcessName, number> {
     ['profiles', /services\/profiles\/src\/index\.ts/],
     ['postgres', /\/bin\/postgres\b/],
   ];
-  for (const pid of childrenOf(launcherPid)) {
+  // PostgreSQL runs below its own supervised process (scripts/postgres-process.ts): search the
+  // whole tree, breadth-first, keeping the first (ancestor-most) match of each.
+  for (const pid of treeOf(launcherPid).slice(1)) {
     const cmdline = cmdlineOf(pid);
-    for (const [name, pattern] of entries) if (pattern.test(cmdline)) found[name] = pid;
+    for (const [name, pattern] of entries) if (pattern.test(cmdline)) found[name] ??= pid;
   }
   const missing = entries.map(([name]) => name).filter((name) => found[name] === undefined);
   if (missing.length > 0) throw new Error(`processes not found under the launcher: ${missing.join(', ')}`);

@@ -1,10 +1,11 @@
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphqlClient } from '../../lib/testing/gateway.js';
 import { freePort } from '../../lib/testing/ports.js';
+import { alive, descendants } from '../../lib/testing/processes.js';
 
 /**
  * `npm start` as a newcomer runs it: embedded PostgreSQL in a fresh DATA_DIR, every process,
@@ -12,35 +13,6 @@ import { freePort } from '../../lib/testing/ports.js';
  */
 
 const ROOT = new URL('../..', import.meta.url).pathname;
-
-/** Every process below `pid` (children, grandchildren, …), from `ps`. */
-function descendants(pid: number): number[] {
-  const rows = execFileSync('ps', ['-e', '-o', 'pid=,ppid='], { encoding: 'utf8' })
-    .trim()
-    .split('\n')
-    .map((line) => line.trim().split(/\s+/).map(Number) as [number, number]);
-  const found: number[] = [];
-  const queue = [pid];
-  while (queue.length) {
-    const parent = queue.shift()!;
-    for (const [child, ppid] of rows) {
-      if (ppid === parent) {
-        found.push(child);
-        queue.push(child);
-      }
-    }
-  }
-  return found;
-}
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 let dir: string;
 let env: NodeJS.ProcessEnv;

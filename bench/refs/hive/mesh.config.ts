@@ -11,7 +11,7 @@ export const composeConfig = defineConfig({
   subgraphs: [
     {
       sourceHandler: loadGrpcSubgraph('chat', {
-        endpoint: process.env.HIVE_CHAT_GRPC_ADDR ?? '127.0.0.1:50052',
+        endpoint: process.env.HIVE_CHAT_GRPC_ADDR ?? '127.0.0.1:7052',
         source: { file: `${protoRoot}chat/v1/chat.proto`, load: { includeDirs: [protoRoot] } },
         // The caller's token reaches chat-service as gRPC metadata, as the gateway's does.
         metaData: { authorization: '{context.headers.authorization}' },
