@@ -1,3 +1,4 @@
+import type { Logger } from '../../../lib/logger.js';
 import type { Redis } from '../../../lib/redis.js';
 
 /** What ValidateSession needs to know about a session without asking PostgreSQL. */
@@ -30,7 +31,46 @@ export const ACTIVE_TTL_MS = 60_000;
 
 const revokedTtl = (expiresAt: number) => Math.max(1_000, expiresAt - Date.now());
 
-export function redisSessionCache(redis: Redis, prefix: string): SessionCache {
+/**
+ * The Redis cache, and what happens while Redis is away: PostgreSQL is the truth and the cache
+ * only spares it reads, so nothing may fail or wait for Redis. While the connection is not ready,
+ * every read is a miss (validation asks PostgreSQL, which also sees every revocation) and
+ * nothing is added; a revoked mark (or a drop) that could not be written is kept here and
+ * written as soon as Redis is back, before any entry from before the outage could be trusted
+ * again by another instance for long.
+ */
+export function redisSessionCache(redis: Redis, prefix: string, logger: Logger): SessionCache {
+  const cache = redisEntries(redis, prefix);
+  const owed = new Map<string, () => Promise<void>>();
+  const ready = () => redis.status === 'ready';
+  const settle = async (sessionId: string, write: () => Promise<void>) => {
+    if (!ready()) {
+      owed.set(sessionId, write);
+      return;
+    }
+    await write().catch((error: unknown) => {
+      owed.set(sessionId, write);
+      logger.warn({ err: error, sessionId }, 'session cache not updated; written again when Redis is back');
+    });
+  };
+  redis.on('ready', () => {
+    for (const [sessionId, write] of owed) {
+      owed.delete(sessionId);
+      void settle(sessionId, write);
+    }
+  });
+  return {
+    get: (sessionId) =>
+      ready() && !owed.has(sessionId) ? cache.get(sessionId).catch(() => undefined) : Promise.resolve(undefined),
+    add: (sessionId, entry, ttlMs) =>
+      ready() ? cache.add(sessionId, entry, ttlMs).catch(() => undefined) : Promise.resolve(),
+    markRevoked: (sessionId, userId, expiresAt) =>
+      settle(sessionId, () => cache.markRevoked(sessionId, userId, expiresAt)),
+    delete: (sessionId) => settle(sessionId, () => cache.delete(sessionId)),
+  };
+}
+
+function redisEntries(redis: Redis, prefix: string): SessionCache {
   const key = (sessionId: string) => `${prefix}auth:session:${sessionId}`;
   return {
     async get(sessionId) {
