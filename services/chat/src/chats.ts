@@ -8,7 +8,16 @@ import type { ChatBus } from './bus.js';
 import type { ChatRole } from './entities.js';
 import { appendEvent, lockChat, type LoggedEvent } from './log.js';
 import { loadChatViews, ROLE_TO_PROTO, uuidArray } from './rows.js';
-import { LIMITS, groupTitle, isUuid, pageSize, userId as checkUserId, userIds as checkUserIds } from './validation.js';
+import {
+  LIMITS,
+  activityCursor,
+  chatId as checkChatId,
+  groupTitle,
+  isUuid,
+  pageSize,
+  userId as checkUserId,
+  userIds as checkUserIds,
+} from './validation.js';
 
 /** Which of these user ids exist, asked of auth-service on the caller's behalf. */
 export type UserDirectory = (caller: Caller, ids: string[]) => Promise<Set<string>>;
@@ -122,9 +131,9 @@ export function createChats({ orm, bus, users }: ChatsDeps) {
       return view(em, caller, chatId);
     },
 
-    async addMembers(caller: Caller, chatId: string, rawUserIds: string[]): Promise<ChatProto> {
+    async addMembers(caller: Caller, rawChatId: string, rawUserIds: string[]): Promise<ChatProto> {
       const ids = checkUserIds('userIds', rawUserIds, LIMITS.membersPerCall);
-      if (!isUuid(chatId)) throw notFound('no such chat');
+      const chatId = checkChatId(rawChatId);
       // Asked before the chat is locked: no remote call while holding the lock.
       await requireUsers(caller, 'userIds', ids);
       const em = orm.em.fork();
@@ -157,9 +166,9 @@ export function createChats({ orm, bus, users }: ChatsDeps) {
       return published(await view(em, caller, chatId), events);
     },
 
-    async removeMember(caller: Caller, chatId: string, rawUserId: string): Promise<ChatProto> {
+    async removeMember(caller: Caller, rawChatId: string, rawUserId: string): Promise<ChatProto> {
       const target = checkUserId('userId', rawUserId);
-      if (!isUuid(chatId)) throw notFound('no such chat');
+      const chatId = checkChatId(rawChatId);
       if (target === caller.userId) throw invalidArgument('userId', 'to remove yourself, leave the chat');
       const em = orm.em.fork();
       const events = await em.transactional(async (tx) => {
@@ -181,13 +190,13 @@ export function createChats({ orm, bus, users }: ChatsDeps) {
 
     async setMemberRole(
       caller: Caller,
-      chatId: string,
+      rawChatId: string,
       rawUserId: string,
       role: ChatRole | undefined,
     ): Promise<ChatProto> {
       const target = checkUserId('userId', rawUserId);
       if (!role) throw invalidArgument('role', 'role must be OWNER, ADMIN or MEMBER');
-      if (!isUuid(chatId)) throw notFound('no such chat');
+      const chatId = checkChatId(rawChatId);
       const em = orm.em.fork();
       const events = await em.transactional(async (tx) => {
         const chat = await lockChat(tx, chatId, caller.userId);
@@ -218,8 +227,8 @@ export function createChats({ orm, bus, users }: ChatsDeps) {
     },
 
     /** Leaves a group. An OWNER hands ownership to the longest-standing ADMIN, else member. */
-    async leave(caller: Caller, chatId: string): Promise<void> {
-      if (!isUuid(chatId)) throw notFound('no such chat');
+    async leave(caller: Caller, rawChatId: string): Promise<void> {
+      const chatId = checkChatId(rawChatId);
       const events = await orm.em.fork().transactional(async (tx) => {
         const chat = await lockChat(tx, chatId, caller.userId);
         if (chat.kind === 'DIRECT') throw invalidArgument('chatId', 'a direct chat cannot be left');
@@ -248,10 +257,9 @@ export function createChats({ orm, bus, users }: ChatsDeps) {
     },
 
     /** The caller's chats, most recent activity first; the cursor is the last chat's activity. */
-    async list(caller: Caller, rawFirst: number, after: string | undefined) {
+    async list(caller: Caller, rawFirst: number, rawAfter: string | undefined) {
       const first = pageSize('first', rawFirst, LIMITS.chatsDefault, LIMITS.pageMax);
-      if (after !== undefined && !/^\d{1,19}$/.test(after))
-        throw invalidArgument('after', 'after is not a valid cursor');
+      const after = rawAfter !== undefined ? activityCursor('after', rawAfter) : undefined;
       const em = orm.em.fork();
       const rows = await em.execute<{ id: string; activity: string }[]>(
         `SELECT c.id, c.activity FROM chats c JOIN chat_members cm ON cm.chat_id = c.id AND cm.user_id = ?
@@ -303,9 +311,9 @@ export function createChats({ orm, bus, users }: ChatsDeps) {
     },
 
     /** A page of members by join time, then user id; `after` is the last user id of the previous page. */
-    async members(caller: Caller, chatId: string, rawFirst: number, after: string | undefined) {
+    async members(caller: Caller, rawChatId: string, rawFirst: number, after: string | undefined) {
       const first = pageSize('first', rawFirst, LIMITS.membersPageDefault, LIMITS.membersPageMax);
-      if (!isUuid(chatId)) throw notFound('no such chat');
+      const chatId = checkChatId(rawChatId);
       const em = orm.em.fork();
       const mine = await em.execute<unknown[]>('SELECT 1 FROM chat_members WHERE chat_id = ? AND user_id = ?', [
         chatId,

@@ -9,9 +9,10 @@ import { logFull, lockChat, MAX_SEQ, recordEvent, takeSeq, type LockedChat, type
 import { loadChatViews, MESSAGE_COLUMNS, toMessage, withReplies, type MessageRow } from './rows.js';
 import {
   LIMITS,
+  chatId as checkChatId,
   clientMessageId as checkClientMessageId,
-  isUuid,
   messageBody,
+  messageId as checkMessageId,
   pageSize,
   seqValue,
 } from './validation.js';
@@ -33,8 +34,9 @@ export interface HistoryPage {
 
 /** Messages: send (idempotent), edit, delete, history, read markers. */
 export function createMessages({ orm, bus }: { orm: MikroORM; bus: ChatBus }) {
-  async function messageRow(em: EntityManager, id: string, lock = false): Promise<MessageRow | undefined> {
-    if (!isUuid(id)) return undefined;
+  async function messageRow(em: EntityManager, rawId: string, lock = false): Promise<MessageRow | undefined> {
+    const id = checkMessageId(rawId);
+    if (id === undefined) return undefined;
     const rows = await em.execute<MessageRow[]>(
       `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.id = ?${lock ? ' FOR UPDATE' : ''}`,
       [id],
@@ -107,15 +109,16 @@ export function createMessages({ orm, bus }: { orm: MikroORM; bus: ChatBus }) {
     ): Promise<MessageProto> {
       const body = messageBody('body', input.body);
       const clientMessageId = checkClientMessageId(input.clientMessageId);
-      if (!isUuid(input.chatId)) throw notFound('no such chat');
-      if (input.replyToId !== undefined && !isUuid(input.replyToId)) {
+      const chatId = checkChatId(input.chatId);
+      const replyToId = input.replyToId !== undefined ? checkMessageId(input.replyToId) : undefined;
+      if (input.replyToId !== undefined && replyToId === undefined) {
         throw invalidArgument('replyToId', 'replyToId must be a message of the same chat');
       }
       const [result] = await orm.em
         .fork()
         .execute<{ outcome: SendOutcome; message: MessageRow | null; reply: MessageRow | null }[]>(
           'SELECT outcome, message, reply FROM chat_send_message(?, ?, ?, ?, ?, ?, ?)',
-          [input.chatId, caller.userId, randomUUID(), body, clientMessageId, input.replyToId ?? null, MAX_SEQ],
+          [chatId, caller.userId, randomUUID(), body, clientMessageId, replyToId ?? null, MAX_SEQ],
         );
       switch (result?.outcome) {
         case 'sent':
@@ -194,7 +197,7 @@ export function createMessages({ orm, bus }: { orm: MikroORM; bus: ChatBus }) {
         : pageSize(input.last !== undefined ? 'last' : 'first', input.last, LIMITS.historyDefault, LIMITS.pageMax);
       const after = input.afterSeq !== undefined ? seqValue('after', input.afterSeq) : null;
       const before = input.beforeSeq !== undefined ? seqValue('before', input.beforeSeq) : null;
-      if (!isUuid(input.chatId)) throw notFound('no such chat');
+      const chatId = checkChatId(input.chatId);
       // One statement: the membership check, the page (one more row than asked, to tell whether
       // there is more), the messages replied to, and whether anything lies beyond the cursor.
       const rows = await orm.em.fork().execute<HistoryRow[]>(
@@ -213,14 +216,14 @@ export function createMessages({ orm, bus }: { orm: MikroORM; bus: ChatBus }) {
            ) AS page ON true`,
         [
           after,
-          input.chatId,
+          chatId,
           after,
           before,
-          input.chatId,
+          chatId,
           before,
-          input.chatId,
+          chatId,
           caller.userId,
-          input.chatId,
+          chatId,
           after,
           after,
           before,
@@ -243,9 +246,9 @@ export function createMessages({ orm, bus }: { orm: MikroORM; bus: ChatBus }) {
     },
 
     /** Moves the caller's read marker forward only, clamped to the chat's last seq. */
-    async markRead(caller: Caller, chatId: string, rawSeq: number): Promise<ChatProto> {
+    async markRead(caller: Caller, rawChatId: string, rawSeq: number): Promise<ChatProto> {
       const seq = seqValue('seq', rawSeq);
-      if (!isUuid(chatId)) throw notFound('no such chat');
+      const chatId = checkChatId(rawChatId);
       const em = orm.em.fork();
       const moved = await em.execute<{ last_read_seq: number }[]>(
         `UPDATE chat_members cm SET last_read_seq = LEAST(?::int, c.last_seq)
@@ -265,8 +268,11 @@ export function createMessages({ orm, bus }: { orm: MikroORM; bus: ChatBus }) {
       return chat;
     },
 
-    async requireMember(caller: Caller, chatId: string): Promise<void> {
-      if (!isUuid(chatId) || !(await isMember(orm.em.fork(), chatId, caller.userId))) throw notFound('no such chat');
+    /** Throws NOT_FOUND unless the caller is a member; returns the chat id lower-cased. */
+    async requireMember(caller: Caller, rawChatId: string): Promise<string> {
+      const chatId = checkChatId(rawChatId);
+      if (!(await isMember(orm.em.fork(), chatId, caller.userId))) throw notFound('no such chat');
+      return chatId;
     },
   };
 }

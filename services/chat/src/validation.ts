@@ -1,5 +1,6 @@
-import { invalidArgument } from '../../../lib/errors.js';
+import { invalidArgument, notFound } from '../../../lib/errors.js';
 import { codePointLength } from '../../../lib/text.js';
+import { MAX_SEQ } from './log.js';
 
 /** Chat limits from the design, enforced here whatever the gateway checks. Lengths in code points. */
 export const LIMITS = {
@@ -18,6 +19,22 @@ export const LIMITS = {
 
 const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (value: string) => UUID_SHAPE.test(value);
+
+/*
+ * Ids are UUIDs, which PostgreSQL compares case-insensitively while JavaScript maps and sets do
+ * not: every id a caller hands in is lower-cased here, before anything is read or written with
+ * it, so that a change committed under `ABC…` is found again under `abc…` (the form every id is
+ * stored and answered in).
+ */
+
+/** A chat id, lower-cased; one that is no UUID names no chat (NOT_FOUND, as for any other). */
+export function chatId(value: string): string {
+  if (!isUuid(value)) throw notFound('no such chat');
+  return value.toLowerCase();
+}
+
+/** A message id, lower-cased; undefined when it is no UUID (so names no message). */
+export const messageId = (value: string): string | undefined => (isUuid(value) ? value.toLowerCase() : undefined);
 
 // NUL cannot be stored in PostgreSQL text; other control characters except tab and newlines
 // have no place in chat text either.
@@ -71,7 +88,21 @@ export function pageSize(field: string, value: number | undefined, fallback: num
   return value;
 }
 
+/** A seq from a caller: 0 up to the largest seq a log can reach (the `integer` columns' range). */
 export function seqValue(field: string, value: number): number {
-  if (!Number.isInteger(value) || value < 0) throw invalidArgument(field, `${field} must be a seq (0 or more)`);
+  if (!Number.isInteger(value) || value < 0 || value > MAX_SEQ) {
+    throw invalidArgument(field, `${field} must be a seq (0 to ${MAX_SEQ})`);
+  }
+  return value;
+}
+
+/** The largest chat-list cursor: chats.activity is a PostgreSQL `bigint`. */
+const ACTIVITY_MAX = 2n ** 63n - 1n;
+
+/** A chat-list cursor (a chat's activity number), as the text chat-service handed out. */
+export function activityCursor(field: string, value: string): string {
+  if (!/^\d{1,19}$/.test(value) || BigInt(value) > ACTIVITY_MAX) {
+    throw invalidArgument(field, `${field} is not a valid cursor`);
+  }
   return value;
 }

@@ -39,6 +39,19 @@ export function loggedFrame(event: LoggedEvent, removedUserId: string | undefine
   return removedUserId !== undefined ? frames.removed : frames.members;
 }
 
+/**
+ * The frame of a replayed message event for a user who may not see every change of its message:
+ * `hidden` names the messages changed after that user's removal (see Subscriber.hiddenChanges).
+ * Such a message is left out, its event shows nothing; a message replying to one loses its
+ * `replyTo` (its `replyToId` stays). Built for this one subscriber, never shared.
+ */
+export function loggedFrameWithout(event: LoggedEvent, hidden: ReadonlySet<string>): Frame | undefined {
+  if (!event.message) return loggedFrame(event, undefined);
+  if (hidden.has(event.message.id)) return undefined;
+  if (!event.replyTo || !hidden.has(event.replyTo.id)) return loggedFrame(event, undefined);
+  return buildLogged({ ...event, replyTo: undefined }).members;
+}
+
 function buildLogged(event: LoggedEvent): LoggedFrames {
   const base = { chatId: event.chatId, seq: event.seq };
   const message = event.message ? toMessage(event.message, event.replyTo) : undefined;

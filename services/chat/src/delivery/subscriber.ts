@@ -3,7 +3,8 @@ import { DomainError, resourceExhausted } from '../../../../lib/errors.js';
 import type { ChatCursor } from '../../../../proto/gen/chat/v1/chat.js';
 import type { BusEvent, LiveEvent } from '../bus.js';
 import type { LoggedEvent } from '../log.js';
-import { liveFrame, loggedFrame, type Frame } from './frames.js';
+import { uuidArray } from '../rows.js';
+import { liveFrame, loggedFrame, loggedFrameWithout, type Frame } from './frames.js';
 import { LOG_PAGE, type LogReader } from './log-reader.js';
 
 /**
@@ -114,15 +115,20 @@ export class Subscriber {
 
   /**
    * Delivers `event`, which must be the next of a followed chat: moves the cursor (or stops
-   * following the chat after the user's own removal) and returns the frame to send.
+   * following the chat after the user's own removal) and returns the frame to send. `hidden`: the
+   * messages of a replay this user may not see as they are now (see `hiddenChanges`).
    */
-  next(event: LoggedEvent): Frame | undefined {
-    const removed =
-      (event.kind === 'member_removed' || event.kind === 'member_left') && event.data.userId === this.userId;
+  next(event: LoggedEvent, hidden?: ReadonlySet<string>): Frame | undefined {
+    const removed = this.removes(event);
     if (removed)
       this.unfollow(event.chatId); // RemovedFromChat is the last event of the chat
     else this.chats.set(event.chatId, event.seq);
+    if (hidden?.size && !removed) return loggedFrameWithout(event, hidden);
     return loggedFrame(event, removed ? this.userId : undefined);
+  }
+
+  private removes(event: LoggedEvent): boolean {
+    return (event.kind === 'member_removed' || event.kind === 'member_left') && event.data.userId === this.userId;
   }
 
   /** Whether a live event is for this subscriber. */
@@ -202,16 +208,60 @@ export class Subscriber {
       await this.outlet.room();
       if (this.closed) return;
       const events = await this.hub.log.page(chatId, from, untilSeq);
+      const hidden = await this.hiddenChanges(chatId, events);
+      if (this.closed) return;
       for (const event of events) {
         from = event.seq;
         if (!this.chats.has(chatId)) {
           if (!this.addsMe(event)) continue;
           this.follow(chatId, event.seq - 1);
         }
-        if (event.seq > this.chats.get(chatId)!) this.send(this.next(event), true);
+        if (event.seq > this.chats.get(chatId)!) this.send(this.next(event, hidden), true);
       }
       if (events.length < LOG_PAGE) return;
     }
+  }
+
+  /**
+   * The log hands a replay each message as it is now (log-reader.ts), with every later edit and
+   * its deletion: right for a member, who may read that state in the history anyway, but a user
+   * removed from the chat (or who left it) must not learn anything written after their removal —
+   * a removed member resuming from an old cursor, or a gap read that races their removal. The log
+   * keeps no earlier versions of a message, so a message changed after the removal is left out of
+   * this user's replay altogether (a reply to one loses its embedded `replyTo`).
+   *
+   * Per-subscriber work, and only when needed: the page shows a message that has changed at some
+   * time (edited or deleted), and the user is no longer a member or the page holds their removal.
+   */
+  private async hiddenChanges(chatId: string, events: readonly LoggedEvent[]): Promise<Set<string> | undefined> {
+    const changed = new Set<string>();
+    for (const event of events) {
+      for (const row of [event.message, event.replyTo]) {
+        if (row && (row.edited_at !== null || row.deleted_at !== null)) changed.add(row.id);
+      }
+    }
+    const first = events[0];
+    if (changed.size === 0 || !first) return undefined;
+    if (!events.some((event) => this.removes(event))) {
+      const member = await this.hub.log.limited(() =>
+        this.hub
+          .em()
+          .execute<unknown[]>('SELECT 1 FROM chat_members WHERE chat_id = ? AND user_id = ?', [chatId, this.userId]),
+      );
+      // Still a member (checked after the page was read): every state the page shows is theirs to see.
+      if (member.length > 0) return undefined;
+    }
+    const rows = await this.hub.log.limited(() =>
+      this.hub.em().execute<{ message_id: string }[]>(
+        `WITH removal AS (
+           SELECT min(seq) AS seq FROM chat_events
+            WHERE chat_id = ? AND seq >= ? AND kind IN ('member_removed', 'member_left') AND data->>'userId' = ?)
+         SELECT DISTINCT e.message_id FROM chat_events e, removal r
+          WHERE e.chat_id = ? AND e.seq > r.seq AND e.message_id = ANY(?::uuid[])`,
+        [chatId, first.seq, this.userId, chatId, uuidArray([...changed])],
+      ),
+    );
+    return new Set(rows.map((row) => row.message_id));
   }
 
   /** Any event from the bus, in the queue's order. */
