@@ -2,9 +2,15 @@ import { userInputError } from './errors.js';
 
 /**
  * Connection cursors are opaque to clients: a message cursor wraps its seq, a chat cursor the
- * chat-service's own cursor. A cursor that does not decode is BAD_USER_INPUT on its argument.
+ * chat-service's own cursor. A cursor that does not decode, or names a value out of range, is
+ * BAD_USER_INPUT on its argument — never an error of a service or of PostgreSQL.
  */
 const encode = (kind: string, value: string) => Buffer.from(`${kind}:${value}`).toString('base64url');
+
+/** The largest seq: the GraphQL contract's `Int`, and the services' `int32`/`integer` seqs. */
+export const MAX_SEQ = 2_147_483_647;
+/** The largest chat-list cursor: chat-service's activity numbers are PostgreSQL `bigint`s. */
+const MAX_ACTIVITY = 2n ** 63n - 1n;
 
 function decode(kind: string, cursor: string, field: string): string {
   const text = Buffer.from(cursor, 'base64url').toString();
@@ -16,9 +22,27 @@ export const messageCursor = (seq: number) => encode('m', String(seq));
 
 export function messageSeqFrom(cursor: string, field: string): number {
   const value = decode('m', cursor, field);
-  if (!/^\d{1,10}$/.test(value)) throw userInputError(field, `${field} is not a valid cursor`);
+  if (!/^\d{1,10}$/.test(value) || Number(value) > MAX_SEQ)
+    throw userInputError(field, `${field} is not a valid cursor`);
   return Number(value);
 }
 
 export const chatCursor = (serviceCursor: string) => encode('c', serviceCursor);
-export const chatCursorFrom = (cursor: string, field: string) => decode('c', cursor, field);
+
+export function chatCursorFrom(cursor: string, field: string): string {
+  const value = decode('c', cursor, field);
+  if (!/^\d{1,19}$/.test(value) || BigInt(value) > MAX_ACTIVITY) {
+    throw userInputError(field, `${field} is not a valid cursor`);
+  }
+  return value;
+}
+
+/** `chatEvents(resume:)`: each `afterSeq` a seq (0 or more); checked before any stream opens. */
+export function resumeCursorsFrom<T extends { afterSeq: number }>(resume: readonly T[], field: string): T[] {
+  for (const cursor of resume) {
+    if (!Number.isInteger(cursor.afterSeq) || cursor.afterSeq < 0 || cursor.afterSeq > MAX_SEQ) {
+      throw userInputError(field, `${field}: afterSeq must be a seq (0 to ${MAX_SEQ})`);
+    }
+  }
+  return [...resume];
+}

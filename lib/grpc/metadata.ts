@@ -1,4 +1,5 @@
 import { Metadata } from '@grpc/grpc-js';
+import { unauthenticated } from '../errors.js';
 
 export const REQUEST_ID_METADATA_KEY = 'x-request-id';
 export const AUTHORIZATION_METADATA_KEY = 'authorization';
@@ -11,7 +12,20 @@ export const AUTHORIZATION_METADATA_KEY = 'authorization';
  */
 export const SUBSCRIPTION_METADATA_KEY = 'x-subscription';
 
-/** Metadata for an outgoing call: the caller's credentials and the request id to log under. */
+/**
+ * Whether `value` may travel as text metadata (an HTTP/2 header value): printable ASCII only.
+ * grpc-js throws on anything else with the value in the error's message, so a credential must be
+ * checked here first: such an error would carry the token into a log line.
+ */
+export const isMetadataText = (value: string) => /^[\x20-\x7e]*$/.test(value);
+
+/** The refusal of an `authorization` value that cannot be a bearer token; it never quotes the value. */
+export const malformedAuthorization = () => unauthenticated('the authorization header is not a valid bearer token');
+
+/**
+ * Metadata for an outgoing call: the caller's credentials and the request id to log under.
+ * An authorization value that is not metadata text is refused (UNAUTHENTICATED) without quoting it.
+ */
 export function callMetadata(options: {
   authorization?: string | undefined;
   requestId?: string | undefined;
@@ -19,8 +33,11 @@ export function callMetadata(options: {
   subscription?: boolean | undefined;
 }): Metadata {
   const metadata = new Metadata();
-  if (options.authorization) metadata.set(AUTHORIZATION_METADATA_KEY, options.authorization);
-  if (options.requestId) metadata.set(REQUEST_ID_METADATA_KEY, options.requestId);
+  if (options.authorization) {
+    if (!isMetadataText(options.authorization)) throw malformedAuthorization();
+    metadata.set(AUTHORIZATION_METADATA_KEY, options.authorization);
+  }
+  if (options.requestId && isMetadataText(options.requestId)) metadata.set(REQUEST_ID_METADATA_KEY, options.requestId);
   if (options.subscription) metadata.set(SUBSCRIPTION_METADATA_KEY, '1');
   return metadata;
 }

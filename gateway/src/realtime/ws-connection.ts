@@ -15,7 +15,7 @@ import {
 import { CloseCode, MessageType, parseMessage, type Message, type SubscribePayload } from 'graphql-ws';
 import type { WebSocket } from 'ws';
 import { isServiceError } from '../../../lib/errors.js';
-import { callMetadata } from '../../../lib/grpc/metadata.js';
+import { callMetadata, isMetadataText } from '../../../lib/grpc/metadata.js';
 import type { Logger } from '../../../lib/logger.js';
 import { createContext, type OpenChatEvents, type Services } from '../context.js';
 import type { EventHub } from './hub.js';
@@ -116,7 +116,11 @@ export class WsConnection {
     }
   }
 
-  /** A missing, bad or expired token is refused: closed with 4403, as graphql-ws does. */
+  /**
+   * A missing, bad or expired token is refused: closed with 4403, as graphql-ws does. So is one
+   * that is no string or not printable ASCII (no bearer token is): it never reaches gRPC metadata,
+   * whose error would quote it into the log.
+   */
   private async init(payload: Record<string, unknown> | null | undefined) {
     if (this.phase !== 'new') {
       this.close(CloseCode.TooManyInitialisationRequests, 'Too many initialisation requests');
@@ -126,7 +130,7 @@ export class WsConnection {
     clearTimeout(this.initTimer);
     this.initTimer = undefined;
     const authorization = payload?.authorization;
-    if (typeof authorization !== 'string') {
+    if (typeof authorization !== 'string' || !isMetadataText(authorization)) {
       this.close(CloseCode.Forbidden, 'Forbidden');
       return;
     }
@@ -155,7 +159,8 @@ export class WsConnection {
       return;
     }
     if (this.running.has(id)) {
-      this.close(CloseCode.SubscriberAlreadyExists, `Subscriber for ${id} already exists`);
+      // A fixed reason: the id is the client's text, of any length (a close reason over 123 bytes throws).
+      this.close(CloseCode.SubscriberAlreadyExists, 'Subscriber already exists');
       return;
     }
     // Until it has started, completing it only keeps it from starting.

@@ -1,3 +1,4 @@
+import { resumeCursorsFrom } from '../cursors.js';
 import type { Resolvers } from '../generated/resolvers.js';
 import type { ChatEventPayload } from '../mappers.js';
 import { required } from '../mappers.js';
@@ -6,7 +7,7 @@ import { required } from '../mappers.js';
 export const eventResolvers: Resolvers = {
   Subscription: {
     chatEvents: {
-      subscribe: (_root, { resume }, ctx) => ctx.chatEvents(resume ?? []),
+      subscribe: (_root, { resume }, ctx) => ctx.chatEvents(resumeCursorsFrom(resume ?? [], 'resume')),
       resolve: (payload: ChatEventPayload) => payload,
     },
   },
