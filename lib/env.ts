@@ -24,6 +24,8 @@ export const env = {
   nodeEnv: () => z.enum(['development', 'production', 'test']).default('development'),
   logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   port: (fallback: number) => z.coerce.number().int().min(0).max(65_535).default(fallback),
+  /** A cap: a whole number of at least 1 (how many subscriptions, sessions, chats, …). */
+  count: (fallback: number) => z.coerce.number().int().min(1).default(fallback),
   /** A duration such as `15m`, turned into milliseconds. */
   duration: (fallback: string) =>
     z

@@ -16,6 +16,7 @@ import { createEventLookups } from './realtime/lookups.js';
 import { serveGraphqlWs } from './realtime/graphql-ws.js';
 import { createEventHub, type EventHub } from './realtime/hub.js';
 import { iteratorSubscription } from './realtime/iterator-subscription.js';
+import { createRealtimeCaps, releasing } from './realtime/caps.js';
 import { buildSchema } from './schema.js';
 import { createWebHandler } from './web.js';
 import { closeCodes } from './ws-codes.js';
@@ -75,11 +76,26 @@ export async function createGatewayApp(
     logger,
     prepare: createFanout({ services, logger, maskError, lookups: createEventLookups(services) }),
   });
+  /** Per-user caps on sockets and subscriptions (both transports count), per instance. */
+  const caps = createRealtimeCaps(config.realtimeCaps);
   /** chatEvents over HTTP (server-sent events, multipart): only with a valid, unexpired token. */
   const openOverHttp: OpenChatEvents = async (ctx, resume) => {
     const { userId } = await ctx.viewer();
+    caps.checkResume(resume);
+    const slot = caps.subscription(userId);
     const authorization = ctx.call.metadata.get('authorization')[0];
-    return iteratorSubscription({ hub: events, viewer: { userId, authorization: String(authorization) }, resume, ctx });
+    try {
+      const stream = iteratorSubscription({
+        hub: events,
+        viewer: { userId, authorization: String(authorization) },
+        resume,
+        ctx,
+      });
+      return releasing(stream, slot);
+    } catch (error) {
+      slot();
+      throw error;
+    }
   };
   const yoga = createYoga<ServerContext, GatewayContext>({
     schema: buildSchema(),
@@ -164,6 +180,7 @@ export async function createGatewayApp(
     onSession: (sessionId, socket, authorization) => socketSessions.add(sessionId, socket, authorization),
     keepAliveMs: wsKeepAliveMs,
     maxBufferedBytes: wsMaxBufferedBytes,
+    caps,
   });
 
   await new Promise<void>((resolve, reject) => {

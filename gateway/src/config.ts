@@ -16,6 +16,11 @@ export const gatewayEnvSchema = z.object({
   METRICS_HOST: z.string().default('127.0.0.1'),
   /** The built web client; unset: the repository's `web/dist` (relative values: from the cwd). */
   WEB_ROOT: z.string().optional(),
+  MAX_SUBSCRIPTIONS_PER_SOCKET: env.count(20),
+  MAX_SUBSCRIPTIONS_PER_USER: env.count(100),
+  MAX_SOCKETS_PER_USER: env.count(50),
+  /** chat-service's cap, read here too: a subscription may carry a resume cursor per chat. */
+  MAX_CHATS_PER_USER: env.count(2_000),
 });
 
 /** Where `npm run build:web` and `npm start` put the web client (scripts/build-web.ts). */
@@ -33,6 +38,13 @@ function gatewayConfigFrom(e: z.output<typeof gatewayEnvSchema>) {
     grpcDeadlineMs: e.GRPC_DEADLINE,
     metrics: { port: e.METRICS_PORT, host: e.METRICS_HOST },
     webRoot: resolve(e.WEB_ROOT ?? DEFAULT_WEB_ROOT),
+    /** Caps on what one user holds open on this gateway instance (realtime/caps.ts). */
+    realtimeCaps: {
+      subscriptionsPerSocket: e.MAX_SUBSCRIPTIONS_PER_SOCKET,
+      subscriptionsPerUser: e.MAX_SUBSCRIPTIONS_PER_USER,
+      socketsPerUser: e.MAX_SOCKETS_PER_USER,
+      resumeCursors: e.MAX_CHATS_PER_USER,
+    },
   });
 }
 

@@ -6,4 +6,6 @@ export const closeCodes = {
   serviceRestart: 1012,
   /** RFC 6455: try again later (a client that cannot keep up). */
   tryAgainLater: 1013,
+  /** RFC 6455: policy violation (the user already has as many sockets open as allowed). */
+  policyViolation: 1008,
 } as const;

@@ -285,13 +285,16 @@ describe('chats through GraphQL', () => {
   });
 
   it('carries 500 subscriptions on one upstream call, and takes each off chat-service when dropped', async () => {
-    const a = await stack.user('sa');
-    const client = stack.ws(a.token);
+    // Within the caps (20 per socket, 100 per user): 5 users, each on 5 sockets of 20.
+    const owners = await Promise.all(Array.from({ length: 5 }, (_, i) => stack.user(`sa${i}`)));
+    const clients = owners.flatMap((owner) => Array.from({ length: 5 }, () => stack.ws(owner.token)));
     const base = stack.chatService.app.subscribers();
-    const subs = Array.from({ length: 500 }, () =>
-      client.subscribe(
-        { query: 'subscription { chatEvents { __typename } }' },
-        { next: () => {}, error: () => {}, complete: () => {} },
+    const subs = clients.flatMap((client) =>
+      Array.from({ length: 20 }, () =>
+        client.subscribe(
+          { query: 'subscription { chatEvents { __typename } }' },
+          { next: () => {}, error: () => {}, complete: () => {} },
+        ),
       ),
     );
     await streamsOpen(base + 500, 30_000);

@@ -12,7 +12,12 @@ import { until } from '../../lib/testing/wait.js';
 // order, to exactly its recipients; one shared look-up per event; no viewer's value reaching
 // another viewer; resume, membership changes, server-sent events and protocol errors.
 
-const stack = useStack('gw_realtime');
+// Typing indicators are how these tests tell that a subscription is live, a start and its stop
+// each time, and a read receipt's place among other events is checked: chat-service's bounds on
+// that fan-out (one typing start per chat and user per TYPING_MIN_INTERVAL, one receipt per
+// READ_RECEIPT_MIN_INTERVAL; see services/chat/test/caps.test.ts) would hold them back, so they
+// are short here.
+const stack = useStack('gw_realtime', { env: { TYPING_MIN_INTERVAL: '1ms', READ_RECEIPT_MIN_INTERVAL: '1ms' } });
 
 /** Generous: the machine is shared, and a wait only lasts as long as its condition is false. */
 const WAIT_MS = 60_000;

@@ -18,6 +18,8 @@ import { isServiceError } from '../../../lib/errors.js';
 import { callMetadata, isMetadataText } from '../../../lib/grpc/metadata.js';
 import type { Logger } from '../../../lib/logger.js';
 import { createContext, type OpenChatEvents, type Services } from '../context.js';
+import { closeCodes } from '../ws-codes.js';
+import { limitExceeded, type RealtimeCaps, type Release } from './caps.js';
 import type { EventHub } from './hub.js';
 import { planFor, type EventPlan } from './plan.js';
 import type { Viewer } from './subscription.js';
@@ -42,6 +44,8 @@ export interface WsConnectionOptions {
   onSession: (sessionId: string, socket: WebSocket, authorization: string) => void;
   /** Unsent bytes a socket may hold before its client is closed with 1013. */
   maxBufferedBytes: number;
+  /** Sockets per user, subscriptions per socket and per user, resume cursors (shared by every socket). */
+  caps: RealtimeCaps;
   /** How long a socket may stay without `connection_init`. @default 3000 */
   initTimeoutMs?: number;
 }
@@ -63,14 +67,20 @@ const stopping = (source: AsyncIterator<unknown>): Running => ({ stop: () => voi
  * query text or its GraphQL context (makeServer holds all three for the subscription's life,
  * several kB each), and a socket needs no timer once initialised.
  *
- * The socket is authenticated once, at `connection_init` (a refused token closes it with 4403);
- * an invalid document is an `error` message for its id only.
+ * The socket is authenticated once, at `connection_init` (a refused token closes it with 4403;
+ * a user with as many sockets open as allowed has the new one closed with 1008); an invalid
+ * document, or a subscription past its socket's or its user's cap, is an `error` message for its
+ * id only.
  */
 export class WsConnection {
   private phase: 'new' | 'initialising' | 'ready' = 'new';
   private viewer: Viewer | undefined;
   private readonly running = new Map<string, Running>();
   private initTimer: NodeJS.Timeout | undefined;
+  /** This socket's place under its user's socket cap, once initialised. */
+  private socketSlot: Release | undefined;
+  /** The subscriptions running (or starting) on this socket, each with its place under the caps. */
+  private readonly slots = new Map<string, Release>();
 
   constructor(
     private readonly socket: WebSocket,
@@ -107,7 +117,7 @@ export class WsConnection {
         return;
       case MessageType.Complete: {
         const running = this.running.get(message.id);
-        this.running.delete(message.id);
+        this.forget(message.id);
         running?.stop();
         return;
       }
@@ -147,6 +157,12 @@ export class WsConnection {
       throw error;
     }
     if (this.socket.readyState !== this.socket.OPEN) return;
+    this.socketSlot = this.options.caps.socket(session.userId);
+    if (!this.socketSlot) {
+      const max = this.options.caps.config.socketsPerUser;
+      this.close(closeCodes.policyViolation, `too many connections: a user may have at most ${max} open`);
+      return;
+    }
     this.viewer = { userId: session.userId, authorization };
     this.options.onSession(session.sessionId, this.socket, authorization);
     this.phase = 'ready';
@@ -186,6 +202,10 @@ export class WsConnection {
     if (!operation) return this.fail(id, starting, [new GraphQLError('Unable to identify the operation to run')]);
     const subscription = operation.operation === OperationTypeNode.SUBSCRIPTION;
     const viewer = this.viewer!;
+    if (subscription) {
+      const refused = this.admit(id, viewer.userId);
+      if (refused) return this.fail(id, starting, [refused]);
+    }
     const plan = subscription
       ? planFor(enveloped.schema, execute, payload.query, document, operation, payload.variables)
       : undefined;
@@ -237,8 +257,9 @@ export class WsConnection {
    * live as long as the subscription, while `start`'s scope holds its subscribe message.
    */
   private chatEventsOpener(id: string, viewer: Viewer, plan: EventPlan): OpenChatEvents {
-    return (_ctx, resume) =>
-      Promise.resolve(
+    return (_ctx, resume) => {
+      this.options.caps.checkResume(resume);
+      return Promise.resolve(
         wsSubscription({
           hub: this.options.hub,
           viewer,
@@ -248,6 +269,33 @@ export class WsConnection {
           errorResult: this.errorResult,
         }),
       );
+    };
+  }
+
+  /**
+   * A subscription takes a place under its socket's cap and its user's (synchronously, before
+   * anything else can start on this socket); the refusal past either is LIMIT_EXCEEDED.
+   */
+  private admit(id: string, userId: string): GraphQLError | undefined {
+    const { caps } = this.options;
+    const max = caps.config.subscriptionsPerSocket;
+    if (this.slots.size >= max) {
+      return limitExceeded(`too many subscriptions on this connection: at most ${max} at once; complete one first`);
+    }
+    try {
+      this.slots.set(id, caps.subscription(userId));
+    } catch (error) {
+      if (error instanceof GraphQLError) return error;
+      throw error;
+    }
+    return undefined;
+  }
+
+  /** The operation `id` is over: it no longer counts under the caps. */
+  private forget(id: string) {
+    this.running.delete(id);
+    this.slots.get(id)?.();
+    this.slots.delete(id);
   }
 
   private readonly errorResult = (error: unknown): ExecutionResult => ({ errors: [this.mask(error)] });
@@ -263,14 +311,14 @@ export class WsConnection {
   /** The operation is over: the client hears `complete` unless it completed it itself. */
   private finish(id: string, running: Running) {
     if (this.running.get(id) !== running) return;
-    this.running.delete(id);
+    this.forget(id);
     this.send({ id, type: MessageType.Complete });
   }
 
   /** The operation could not run (a syntax or validation error): `error` for its id only. */
   private fail(id: string, running: Running, errors: readonly GraphQLError[]) {
     if (this.running.get(id) !== running) return;
-    this.running.delete(id);
+    this.forget(id);
     this.send({ id, type: MessageType.Error, payload: errors.map((error) => error.toJSON()) });
   }
 
@@ -295,5 +343,8 @@ export class WsConnection {
     clearTimeout(this.initTimer);
     for (const running of this.running.values()) running.stop();
     this.running.clear();
+    for (const release of this.slots.values()) release();
+    this.slots.clear();
+    this.socketSlot?.();
   }
 }

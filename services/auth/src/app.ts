@@ -47,6 +47,7 @@ export async function createAuthApp(config: AuthConfig, logger: Logger): Promise
     keys: accessTokenKeys(config.jwtSecret),
     accessTokenTtlMs: config.accessTokenTtlMs,
     refreshTokenTtlMs: config.refreshTokenTtlMs,
+    maxSessionsPerUser: config.maxSessionsPerUser,
     logger,
   });
   const accounts = createAccounts({ orm, sessions });

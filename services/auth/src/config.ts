@@ -11,6 +11,7 @@ export const authEnvSchema = z.object({
   JWT_SECRET: env.jwtSecret(),
   ACCESS_TOKEN_TTL: env.duration('15m'),
   REFRESH_TOKEN_TTL: env.duration('30d'),
+  MAX_SESSIONS_PER_USER: env.count(100),
   METRICS_PORT: env.port(0),
   METRICS_HOST: z.string().default('127.0.0.1'),
 });
@@ -27,6 +28,8 @@ function authConfigFrom(e: z.output<typeof authEnvSchema>) {
     jwtSecret: e.JWT_SECRET,
     accessTokenTtlMs: e.ACCESS_TOKEN_TTL,
     refreshTokenTtlMs: e.REFRESH_TOKEN_TTL,
+    /** Active sessions a user may have; a login past it revokes the least recently used one. */
+    maxSessionsPerUser: e.MAX_SESSIONS_PER_USER,
     metrics: { port: e.METRICS_PORT, host: e.METRICS_HOST },
   });
 }

@@ -32,6 +32,8 @@ export interface SessionsDeps {
   keys: AccessTokenKeys;
   accessTokenTtlMs: number;
   refreshTokenTtlMs: number;
+  /** Active sessions a user may have (MAX_SESSIONS_PER_USER); a new one past it revokes the least recently used. */
+  maxSessionsPerUser: number;
   logger: Logger;
 }
 
@@ -70,6 +72,7 @@ export function createSessions(deps: SessionsDeps) {
   }
 
   async function issue(opened: ReturnType<typeof open>): Promise<IssuedTokens> {
+    await revokeBeyondCap(opened.userId);
     const access = await signAccess(opened.userId, opened.sessionId);
     return { ...opened, accessToken: access.token, accessTokenExpiresAt: access.expiresAt };
   }
@@ -86,6 +89,27 @@ export function createSessions(deps: SessionsDeps) {
     } catch (error) {
       // Watchers' caches hold an entry for at most 1 s, so they converge without the message.
       logger.error({ err: error, sessionId }, 'could not publish a revocation');
+    }
+  }
+
+  /**
+   * A user keeps at most `maxSessionsPerUser` active sessions: once a login (after its commit)
+   * makes one more, the least recently used are revoked, by the same path as RevokeSession, so
+   * their live subscriptions end and their refresh tokens stop working. Logging in again and
+   * again thus never grows a user's sessions without bound, and evicts idle devices first.
+   */
+  async function revokeBeyondCap(userId: string): Promise<void> {
+    const rows = await orm.em.fork().execute<{ id: string; expires_at: Date }[]>(
+      `UPDATE sessions SET revoked_at = now()
+        WHERE id IN (SELECT id FROM sessions WHERE user_id = ? AND revoked_at IS NULL AND expires_at > now()
+                      ORDER BY last_used_at DESC, created_at DESC, id OFFSET ?)
+          AND revoked_at IS NULL
+        RETURNING id, expires_at`,
+      [userId, deps.maxSessionsPerUser],
+    );
+    for (const row of rows) {
+      logger.info({ sessionId: row.id, userId }, 'revoking the least recently used session: too many sessions');
+      await revokeNow(row.id, userId, new Date(row.expires_at));
     }
   }
 

@@ -22,6 +22,8 @@ import { createMessages } from './messages.js';
 import { createDeliveryHub, type DeliveryLimits } from './delivery/hub.js';
 import type { DeliverLimits } from './delivery/deliver-call.js';
 import { createTyping, memoryTypingStore, redisTypingStore } from './typing.js';
+import { memoryFanoutGate, redisFanoutGate } from './fanout-gate.js';
+import { createReadReceipts } from './read-receipts.js';
 
 export interface ChatApp {
   port: number;
@@ -37,7 +39,8 @@ export type ChatLimits = DeliveryLimits & DeliverLimits & { maxSubscribeBuffered
 
 const DEFAULT_LIMITS: ChatLimits = {
   maxBacklog: 2_000,
-  maxCursors: 10_000,
+  // Set from MAX_CHATS_PER_USER: a cursor for every chat one may be in fits.
+  maxCursors: 2_000,
   logConcurrency: 4,
   maxSubscribeBuffered: 2_000,
   maxSubscribers: 100_000,
@@ -73,19 +76,25 @@ export async function createChatApp(
   const redisConnections: Redis[] = [];
   let bus = memoryChatBus();
   let typingStore = memoryTypingStore();
+  let gate = memoryFanoutGate();
   if (config.redis) {
     const publisher = createRedis(config.redis.url, logger, 'chat');
     const subscriber = createRedis(config.redis.url, logger, 'chat-events');
     redisConnections.push(publisher, subscriber);
     bus = redisChatBus(publisher, subscriber, config.redis.prefix, logger);
     typingStore = redisTypingStore(publisher, config.redis.prefix);
+    gate = redisFanoutGate(publisher, config.redis.prefix);
   }
-  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const limits = { ...DEFAULT_LIMITS, maxCursors: config.caps.chatsPerUser, ...options.limits };
   const hub = createDeliveryHub({ orm, bus, logger, limits });
   const stopRevocations = verifier.onRevoked((sessionId) => hub.revokeSession(sessionId));
-  const typing = createTyping(bus, typingStore, options.typingTtlMs);
-  const chats = createChats({ orm, bus, users });
-  const messages = createMessages({ orm, bus });
+  const typing = createTyping(bus, typingStore, gate, {
+    ttlMs: options.typingTtlMs,
+    intervalMs: config.caps.typingIntervalMs,
+  });
+  const receipts = createReadReceipts({ orm, bus, gate, intervalMs: config.caps.readReceiptIntervalMs, logger });
+  const chats = createChats({ orm, bus, users, caps: config.caps });
+  const messages = createMessages({ orm, bus, receipts });
   const metrics = createMetrics('chat');
   const server = createGrpcServer({ logger, metrics, protoFiles: ['chat/v1/chat.proto'] });
   server.add(
@@ -107,6 +116,7 @@ export async function createChatApp(
       hub.close();
       stopRevocations();
       typing.stop();
+      receipts.stop();
       await server.stop();
       await metrics.close();
       verifier.stop();

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { invalidArgument, notFound, permissionDenied } from '../../../lib/errors.js';
+import { invalidArgument, limitExceeded, notFound, permissionDenied } from '../../../lib/errors.js';
 import type { MikroORM } from '../../../lib/db.js';
 import type { Caller } from '../../../lib/session-verifier.js';
 import type { Chat as ChatProto, ChatMember as ChatMemberProto } from '../../../proto/gen/chat/v1/chat.js';
@@ -26,12 +26,21 @@ export interface ChatsDeps {
   orm: MikroORM;
   bus: ChatBus;
   users: UserDirectory;
+  caps: {
+    /** Chats a user may be in, direct ones included (MAX_CHATS_PER_USER). */
+    chatsPerUser: number;
+    /** Members a group may have (MAX_GROUP_MEMBERS). */
+    groupMembers: number;
+  };
 }
 
 const DIRECT_IS_FIXED = 'the members of a direct chat cannot change';
 
+/** The first key of the advisory locks that serialize the joins of one user (the second: the user). */
+const MEMBERSHIPS_LOCK = 0x63686174;
+
 /** Chats and their members: creation, membership and roles, listing. */
-export function createChats({ orm, bus, users }: ChatsDeps) {
+export function createChats({ orm, bus, users, caps }: ChatsDeps) {
   async function view(em: EntityManager, caller: Caller, chatId: string): Promise<ChatProto> {
     const chat = (await loadChatViews(em, caller.userId, [chatId])).get(chatId);
     if (!chat) throw notFound('no such chat');
@@ -49,6 +58,39 @@ export function createChats({ orm, bus, users }: ChatsDeps) {
     const found = await users(caller, ids);
     const unknown = ids.filter((id) => !found.has(id));
     if (unknown.length > 0) throw invalidArgument(field, `no such user: ${unknown.join(', ')}`);
+  }
+
+  /**
+   * Takes the lock on the memberships of each of `userIds` until the transaction ends, in one
+   * order (so two transactions never wait for each other): two joins of one user at once cannot
+   * both pass the chats-per-user cap. Joins to different chats otherwise run in parallel.
+   */
+  async function lockMemberships(tx: EntityManager, userIds: readonly string[]) {
+    await tx.execute(
+      `SELECT pg_advisory_xact_lock(?, k)
+         FROM (SELECT DISTINCT hashtext(id::text) AS k FROM unnest(?::uuid[]) AS id ORDER BY k) AS keys`,
+      [MEMBERSHIPS_LOCK, uuidArray(userIds)],
+    );
+  }
+
+  /**
+   * After `userIds` joined a chat (under `lockMemberships`): LIMIT_EXCEEDED if one of them is now
+   * in more chats than a user may be, which rolls the whole change back.
+   */
+  async function requireChatsCap(tx: EntityManager, caller: Caller, userIds: readonly string[]) {
+    const over = await tx.execute<{ user_id: string }[]>(
+      `SELECT user_id FROM chat_members WHERE user_id = ANY(?::uuid[])
+        GROUP BY user_id HAVING count(*) > ? ORDER BY user_id LIMIT 1`,
+      [uuidArray(userIds), caps.chatsPerUser],
+    );
+    const userId = over[0]?.user_id;
+    if (userId === undefined) return;
+    const who = userId === caller.userId ? 'you are' : `user ${userId} is`;
+    throw limitExceeded(`a user may be in at most ${caps.chatsPerUser} chats, and ${who} in ${caps.chatsPerUser}`);
+  }
+
+  function requireGroupCap(members: number) {
+    if (members > caps.groupMembers) throw limitExceeded(`a group may have at most ${caps.groupMembers} members`);
   }
 
   /** A new chat has no log event (its state at creation is seq 0); its members' streams learn of it here. */
@@ -99,12 +141,15 @@ export function createChats({ orm, bus, users }: ChatsDeps) {
       if (!(await users(caller, [other])).has(other)) throw notFound('no such user');
       const chatId = randomUUID();
       // A concurrent creator of the same pair makes ON CONFLICT wait for its commit, then skip.
-      const created = await em.transactional((tx) =>
-        insertChat(tx, { id: chatId, kind: 'DIRECT', title: null, directKey }, [
+      const created = await em.transactional(async (tx) => {
+        await lockMemberships(tx, [caller.userId, other]);
+        const inserted = await insertChat(tx, { id: chatId, kind: 'DIRECT', title: null, directKey }, [
           { userId: caller.userId, role: 'MEMBER' },
           { userId: other, role: 'MEMBER' },
-        ]),
-      );
+        ]);
+        if (inserted) await requireChatsCap(tx, caller, [caller.userId, other]);
+        return inserted;
+      });
       if (created) {
         await announceCreated(chatId, [caller.userId, other]);
         return view(em, caller, chatId);
@@ -118,15 +163,18 @@ export function createChats({ orm, bus, users }: ChatsDeps) {
       const memberIds = checkUserIds('memberIds', rawMemberIds, LIMITS.membersPerCall).filter(
         (id) => id !== caller.userId,
       );
+      requireGroupCap(1 + memberIds.length);
       await requireUsers(caller, 'memberIds', memberIds);
       const chatId = randomUUID();
       const em = orm.em.fork();
-      await em.transactional((tx) =>
-        insertChat(tx, { id: chatId, kind: 'GROUP', title, directKey: null }, [
+      await em.transactional(async (tx) => {
+        await lockMemberships(tx, [caller.userId, ...memberIds]);
+        await insertChat(tx, { id: chatId, kind: 'GROUP', title, directKey: null }, [
           { userId: caller.userId, role: 'OWNER' },
           ...memberIds.map((id) => ({ userId: id, role: 'MEMBER' as const })),
-        ]),
-      );
+        ]);
+        await requireChatsCap(tx, caller, [caller.userId, ...memberIds]);
+      });
       await announceCreated(chatId, [caller.userId, ...memberIds]);
       return view(em, caller, chatId);
     },
@@ -148,15 +196,15 @@ export function createChats({ orm, bus, users }: ChatsDeps) {
         const already = new Set(present.map((row) => row.user_id));
         const added = ids.filter((id) => !already.has(id));
         if (added.length === 0) return [];
-        if (chat.memberCount + added.length > LIMITS.groupMembersMax) {
-          throw invalidArgument('userIds', `a group has at most ${LIMITS.groupMembersMax} members`);
-        }
+        requireGroupCap(chat.memberCount + added.length);
+        await lockMemberships(tx, added);
         await insertMembers(
           tx,
           chatId,
           added.map((id) => ({ userId: id, role: 'MEMBER' as const })),
           new Date(),
         );
+        await requireChatsCap(tx, caller, added);
         await tx.execute(
           "UPDATE chats SET member_count = member_count + ?, activity = nextval('chat_activity_seq') WHERE id = ?",
           [added.length, chatId],

@@ -13,6 +13,10 @@ export const chatEnvSchema = z.object({
   JWT_SECRET: env.jwtSecret(),
   METRICS_PORT: env.port(0),
   METRICS_HOST: z.string().default('127.0.0.1'),
+  MAX_CHATS_PER_USER: env.count(2_000),
+  MAX_GROUP_MEMBERS: env.count(10_000),
+  TYPING_MIN_INTERVAL: env.duration('2s'),
+  READ_RECEIPT_MIN_INTERVAL: env.duration('1s'),
 });
 
 export type ChatConfig = ReturnType<typeof chatConfigFrom>;
@@ -28,6 +32,16 @@ function chatConfigFrom(e: z.output<typeof chatEnvSchema>) {
     redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : undefined,
     jwtSecret: e.JWT_SECRET,
     metrics: { port: e.METRICS_PORT, host: e.METRICS_HOST },
+    caps: {
+      /** Chats (direct ones included) a user may be in; also the resume cursors a subscription may carry. */
+      chatsPerUser: e.MAX_CHATS_PER_USER,
+      /** Members a group may have. */
+      groupMembers: e.MAX_GROUP_MEMBERS,
+      /** At most one `typing: true` announced per chat and user per this many ms. */
+      typingIntervalMs: e.TYPING_MIN_INTERVAL,
+      /** At most one read receipt announced per chat and user per this many ms (the newest one, later). */
+      readReceiptIntervalMs: e.READ_RECEIPT_MIN_INTERVAL,
+    },
   });
 }
 

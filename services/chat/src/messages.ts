@@ -5,6 +5,7 @@ import type { MikroORM } from '../../../lib/db.js';
 import type { Caller } from '../../../lib/session-verifier.js';
 import type { Chat as ChatProto, Message as MessageProto } from '../../../proto/gen/chat/v1/chat.js';
 import type { ChatBus } from './bus.js';
+import type { ReadReceipts } from './read-receipts.js';
 import { logFull, lockChat, MAX_SEQ, recordEvent, takeSeq, type LockedChat, type LoggedEvent } from './log.js';
 import { loadChatViews, MESSAGE_COLUMNS, toMessage, withReplies, type MessageRow } from './rows.js';
 import {
@@ -33,7 +34,7 @@ export interface HistoryPage {
 }
 
 /** Messages: send (idempotent), edit, delete, history, read markers. */
-export function createMessages({ orm, bus }: { orm: MikroORM; bus: ChatBus }) {
+export function createMessages({ orm, bus, receipts }: { orm: MikroORM; bus: ChatBus; receipts: ReadReceipts }) {
   async function messageRow(em: EntityManager, rawId: string, lock = false): Promise<MessageRow | undefined> {
     const id = checkMessageId(rawId);
     if (id === undefined) return undefined;
@@ -260,10 +261,8 @@ export function createMessages({ orm, bus }: { orm: MikroORM; bus: ChatBus }) {
       const chat = (await loadChatViews(em, caller.userId, [chatId])).get(chatId);
       if (!chat) throw notFound('no such chat');
       if (moved[0]) {
-        await bus.publish({
-          type: 'live',
-          event: { kind: 'read', chatId, userId: caller.userId, lastReadSeq: moved[0].last_read_seq },
-        });
+        // At most one receipt per interval reaches the chat's members (read-receipts.ts).
+        await receipts.moved(chatId, caller.userId, moved[0].last_read_seq);
       }
       return chat;
     },

@@ -10,10 +10,11 @@ import { busyCursors, direct, group, send, users, type TestUser } from './helper
 import { closeAll, is, messageOf, openStream, withBody, type EventStream } from './stream-helpers.js';
 
 // Live delivery: the snapshot, every kind of event, typing and its expiry, chats that appear
-// while subscribed, other devices. Typing expires after 300 ms here so that expiry is quick.
+// while subscribed, other devices. Typing expires after 300 ms here so that expiry is quick, and
+// a start may follow the last one after 100 ms (TYPING_MIN_INTERVAL; caps.test.ts holds its bound).
 
 const TYPING_TTL_MS = 300;
-const svc = useChatService('chat_subscribe', { typingTtlMs: TYPING_TTL_MS });
+const svc = useChatService('chat_subscribe', { typingTtlMs: TYPING_TTL_MS, env: { TYPING_MIN_INTERVAL: '100ms' } });
 const open = new Set<EventStream>();
 const subscribe = (user: { md: TestUser['md'] }, resume: { chatId: string; seq: number }[] = []) => {
   const stream = openStream(svc.client, user.md, resume);

@@ -1,5 +1,6 @@
-// Server errors in words a person understands. The services' BAD_USER_INPUT and CONFLICT
-// messages are written for people already ("username is taken"); field names become labels.
+// Server errors in words a person understands. The services' BAD_USER_INPUT, CONFLICT and
+// LIMIT_EXCEEDED messages are written for people already ("username is taken", "a group may have
+// at most 10000 members"); field names become labels.
 import type { CombinedError } from '@urql/core';
 import { GraphQLRequestError } from './graphql-fetch';
 
@@ -57,7 +58,9 @@ export function friendlyError(error: unknown, overrides: Partial<Record<string, 
   const field = typeof first.extensions?.['field'] === 'string' ? first.extensions['field'] : null;
   const override = code ? overrides[code] : undefined;
   if (override) return { message: override, field, code };
-  if (code === 'BAD_USER_INPUT' || code === 'CONFLICT') return { message: humanize(first.message), field, code };
+  if (code === 'BAD_USER_INPUT' || code === 'CONFLICT' || code === 'LIMIT_EXCEEDED') {
+    return { message: humanize(first.message), field, code };
+  }
   return { message: (code && MESSAGES[code]) ?? UNKNOWN, field, code };
 }
 

@@ -13,13 +13,16 @@ import { Subscriber, type Outlet, type SubscriberHub } from './subscriber.js';
 export interface DeliveryLimits {
   /** Tasks (replays, gap reads, events queued behind them) one subscriber may have waiting. */
   maxBacklog: number;
-  /** Resume cursors one subscriber may carry. */
+  /**
+   * Resume cursors one subscriber may carry: the chats one user may be in (MAX_CHATS_PER_USER),
+   * so that a cursor for every chat fits. Past it, INVALID_ARGUMENT on `resume`.
+   */
   maxCursors: number;
   /** Log queries running at once for all subscribers (replays, gap reads, snapshots). */
   logConcurrency: number;
 }
 
-const DEFAULT_LIMITS: DeliveryLimits = { maxBacklog: 2_000, maxCursors: 10_000, logConcurrency: 4 };
+const DEFAULT_LIMITS: DeliveryLimits = { maxBacklog: 2_000, maxCursors: 2_000, logConcurrency: 4 };
 /** Events kept for subscribers that are reading their chats; past it, they resync from the log. */
 const START_LOG_MAX = 10_000;
 

@@ -178,19 +178,27 @@ export class Subscriber {
       if ((this.chats.get(row.chat_id) ?? row.last_seq) < row.last_seq) await this.replay(row.chat_id);
     }
     // A cursor for a chat the user is no longer in: if they were removed after it, they get what
-    // they missed up to and including RemovedFromChat; any other such cursor is ignored.
+    // they missed up to and including RemovedFromChat; any other such cursor (a chat they were
+    // never in; duplicates were merged above) is ignored. One query asks about all of them, so a
+    // resume full of such cursors costs what one costs.
     const member = new Set(rows.map((row) => row.chat_id));
-    for (const [chatId, cursor] of cursors) {
-      if (member.has(chatId) || this.chats.has(chatId)) continue;
-      const removal = await this.hub.log.limited(() =>
-        this.hub.em().execute<{ seq: number | null }[]>(
-          `SELECT min(seq) AS seq FROM chat_events
-            WHERE chat_id = ? AND seq > ? AND kind IN ('member_removed', 'member_left') AND data->>'userId' = ?`,
-          [chatId, cursor, this.userId],
-        ),
-      );
-      const until = removal[0]?.seq;
-      if (until === null || until === undefined) continue;
+    const others = [...cursors].filter(([chatId]) => !member.has(chatId) && !this.chats.has(chatId));
+    if (others.length === 0) return;
+    const removals = await this.hub.log.limited(() =>
+      this.hub.em().execute<{ chat_id: string; seq: number }[]>(
+        `SELECT c.chat_id, r.seq FROM unnest(?::uuid[], ?::bigint[]) AS c(chat_id, after)
+           CROSS JOIN LATERAL (
+             SELECT min(e.seq) AS seq FROM chat_events e
+              WHERE e.chat_id = c.chat_id AND e.seq > c.after
+                AND e.kind IN ('member_removed', 'member_left') AND e.data->>'userId' = ?) AS r
+          WHERE r.seq IS NOT NULL`,
+        [uuidArray(others.map(([chatId]) => chatId)), `{${others.map(([, seq]) => seq).join(',')}}`, this.userId],
+      ),
+    );
+    const removedAt = new Map(removals.map((row) => [row.chat_id, row.seq]));
+    for (const [chatId, cursor] of others) {
+      const until = removedAt.get(chatId);
+      if (until === undefined || this.closed) continue;
       this.follow(chatId, cursor);
       await this.replay(chatId, until);
     }
