@@ -61,7 +61,7 @@ export function createFanout(options: {
     const masked = result.errors
       ? { ...result, errors: result.errors.map((error: GraphQLError) => maskError(error, 'Unexpected error.')) }
       : result;
-    return Buffer.from(JSON.stringify(masked));
+    return { json: Buffer.from(JSON.stringify(masked)), failed: result.errors !== undefined };
   }
 
   return (payload, recipients) => {
@@ -90,24 +90,40 @@ export function createFanout(options: {
     };
     if (groups.size === 0) return deliverDirect;
     const shared = lookups.forEvent(recipients);
+    // An event of a chat's log that renders with errors (a service its fields need is down) is
+    // not handed over: a client cannot apply it, and would move its cursor past it with the next
+    // one. Its recipients are replayed from their cursors instead, once the service is back.
+    // Live-only events (no seq) are not replayed: they go out with their errors.
+    const logged = 'seq' in payload && payload.seq > 0;
     return Promise.all(
       [...groups.values()].map(async (group) => {
         try {
-          return { group, json: await render(payload, group, shared) };
+          return { group, ...(await render(payload, group, shared)) };
         } catch (error) {
           logger.error({ err: error }, 'an event could not be rendered');
-          return { group, json: Buffer.from(JSON.stringify({ errors: [maskError(error, 'Unexpected error.')] })) };
+          const json = Buffer.from(JSON.stringify({ errors: [maskError(error, 'Unexpected error.')] }));
+          return { group, json, failed: true };
         }
       }),
-    ).then((rendered): Commit => (current) => {
-      for (const { group, json } of rendered) {
+    ).then((rendered): Commit => (current, replay) => {
+      for (const { group, json, failed } of rendered) {
+        if (failed && logged) {
+          logger.warn(
+            { event: payload.__typename, chatId: payload.chatId, recipients: group.recipients.length },
+            'an event rendered with errors; its recipients are replayed from their cursors',
+          );
+        }
         for (const subscription of group.recipients) {
           if (!current(subscription)) continue;
+          if (failed && logged) {
+            replay(subscription);
+            continue;
+          }
           subscription.handOver(payload);
           subscription.sink.write?.(json);
         }
       }
-      deliverDirect(current);
+      deliverDirect(current, replay);
     });
   };
 }

@@ -14,8 +14,14 @@ import type { Subscription } from './subscription.js';
 /**
  * Hands an event to those of its recipients that are still `current` (the others moved to
  * another call meanwhile, which replays it); returned by `prepare` once the event is rendered.
+ * A recipient the event could not be rendered for (a service its fields need is down) is given
+ * to `replay` instead: it is added again from its cursors after a pause, so that the event, and
+ * what followed it, reach it once the service is back.
  */
-export type Commit = (current: (subscription: Subscription) => boolean) => void;
+export type Commit = (
+  current: (subscription: Subscription) => boolean,
+  replay: (subscription: Subscription) => void,
+) => void;
 /** Renders an event for its recipients (once per plan and viewer, see fanout.ts). */
 export type Prepare = (payload: ChatEventPayload, recipients: readonly Subscription[]) => Commit | Promise<Commit>;
 
@@ -213,7 +219,32 @@ export function createEventHub(options: {
   function current(call: DeliverCall, recipients: readonly Subscription[], prepared: Commit | Promise<Commit>) {
     const ids = new Map(recipients.map((subscription) => [subscription, subscription.id]));
     const stillHere = (subscription: Subscription) => !subscription.closed && subscription.id === ids.get(subscription);
-    return Promise.resolve(prepared).then((commit) => () => commit(stillHere));
+    const replay = (subscription: Subscription) => {
+      if (stillHere(subscription)) replayLater(call, subscription);
+    };
+    return Promise.resolve(prepared).then((commit) => () => commit(stillHere, replay));
+  }
+
+  /** Per subscription, the pause before it is added again after an event failed to render for it. */
+  const replayPauses = new WeakMap<Subscription, { ms: number; at: number }>();
+
+  /**
+   * Takes a subscription off its call and adds it again, from its cursors, after a pause that
+   * grows while its events keep failing: what it missed is replayed then. Events of the call
+   * still in flight for it are dropped (its id changes), as after a move.
+   */
+  function replayLater(call: DeliverCall, subscription: Subscription) {
+    call.members.delete(subscription.id);
+    call.stream.write({ kind: { $case: 'remove', remove: { id: subscription.id } } });
+    subscription.id = 0;
+    const last = replayPauses.get(subscription);
+    const ms = last && Date.now() - last.at < 2 * RETRY_MAX_MS ? Math.min(last.ms * 2, RETRY_MAX_MS) : RETRY_MIN_MS;
+    replayPauses.set(subscription, { ms, at: Date.now() });
+    clearTimeout(subscription.retryTimer);
+    subscription.retryTimer = setTimeout(() => {
+      subscription.retryTimer = undefined;
+      if (!subscription.closed) place(subscription);
+    }, ms);
   }
 
   function ended(subscription: Subscription, code: number, message: string) {
