@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +12,8 @@ import { freePort } from './ports.js';
 /**
  * The whole system as `npm start` runs it (scripts/start.ts: web client build, migrations,
  * every service and the gateway as processes), against three new databases on the test
- * PostgreSQL server, on free ports, for end-to-end and browser tests.
+ * PostgreSQL server (or, with `embeddedPostgres`, on its own embedded PostgreSQL, supervised by
+ * the launcher like every other process), on free ports, for end-to-end and browser tests.
  */
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -33,6 +34,8 @@ export interface System {
   gatewayPort: number;
   /** What the launcher and its processes have printed (the last 200 kB), for failure messages. */
   output(): string;
+  /** The launcher's process id (its processes are found below it: lib/testing/processes.ts). */
+  pid(): number | undefined;
   /**
    * Stops every process (SIGTERM, as Ctrl-C does) and starts them again on the same ports,
    * databases and JWT secret, so sessions survive; resolves once /readyz answers again.
@@ -40,6 +43,14 @@ export interface System {
   restart(): Promise<void>;
   /** Stops every process, drops the databases and removes the temporary folder. Idempotent. */
   stop(): Promise<void>;
+}
+
+export interface SystemOptions {
+  /**
+   * Run the launcher's own embedded PostgreSQL (own port, own DATA_DIR in the temporary folder)
+   * instead of databases on the test PostgreSQL server: for tests that kill PostgreSQL.
+   */
+  embeddedPostgres?: boolean;
 }
 
 interface Launched {
@@ -52,7 +63,11 @@ interface Launched {
  * setting (LOG_LEVEL defaults to `warn`, so that failures are explained in `output()`). Register
  * `stop` in `afterAll`.
  */
-export async function startSystem(label: string, env: Record<string, string> = {}): Promise<System> {
+export async function startSystem(
+  label: string,
+  env: Record<string, string> = {},
+  { embeddedPostgres = false }: SystemOptions = {},
+): Promise<System> {
   const tag = label
     .toLowerCase()
     .replace(/\W+/g, '_')
@@ -64,8 +79,12 @@ export async function startSystem(label: string, env: Record<string, string> = {
     url.pathname = `/${name}_${service}`; // created by the launcher's migrations (lib/db.ts)
     return url.toString();
   };
-  const databases = { auth: databaseUrl('auth'), chat: databaseUrl('chat'), profiles: databaseUrl('profiles') };
+  const databases = embeddedPostgres
+    ? undefined
+    : { auth: databaseUrl('auth'), chat: databaseUrl('chat'), profiles: databaseUrl('profiles') };
   const dir = await mkdtemp(join(tmpdir(), 'messenger-system-'));
+  // The embedded PostgreSQL runs as `postgres` when tests run as root: its DATA_DIR must be enterable.
+  if (embeddedPostgres) await chmod(dir, 0o755);
   const gatewayPort = await freePort();
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
@@ -74,9 +93,13 @@ export async function startSystem(label: string, env: Record<string, string> = {
     LOG_LEVEL: 'warn',
     DATA_DIR: join(dir, 'data'),
     WEB_ROOT: join(dir, 'web'),
-    AUTH_DATABASE_URL: databases.auth,
-    CHAT_DATABASE_URL: databases.chat,
-    PROFILES_DATABASE_URL: databases.profiles,
+    ...(databases
+      ? {
+          AUTH_DATABASE_URL: databases.auth,
+          CHAT_DATABASE_URL: databases.chat,
+          PROFILES_DATABASE_URL: databases.profiles,
+        }
+      : { EMBEDDED_PG_PORT: String(await freePort()) }),
     JWT_SECRET: randomBytes(32).toString('base64url'),
     GATEWAY_PORT: String(gatewayPort),
     AUTH_GRPC_LISTEN: `127.0.0.1:${await freePort()}`,
@@ -133,7 +156,7 @@ export async function startSystem(label: string, env: Record<string, string> = {
   const stop = () =>
     (stopped ??= (async () => {
       await terminate(current);
-      await Promise.all(Object.values(databases).map((url) => dropDatabase(url)));
+      if (databases) await Promise.all(Object.values(databases).map((url) => dropDatabase(url)));
       await rm(dir, { recursive: true, force: true });
     })());
 
@@ -147,6 +170,7 @@ export async function startSystem(label: string, env: Record<string, string> = {
     url: `http://127.0.0.1:${gatewayPort}/`,
     gatewayPort,
     output: () => output,
+    pid: () => current.child.pid,
     async restart() {
       await terminate(current);
       current = launch();
