@@ -15,6 +15,9 @@ import { createFanout } from './realtime/fanout.js';
 import { createEventLookups } from './realtime/lookups.js';
 import { serveGraphqlWs } from './realtime/graphql-ws.js';
 import { createEventHub, type EventHub } from './realtime/hub.js';
+import { clientAddressOf } from './limits/client-address.js';
+import { createRateLimits } from './limits/rate-limits.js';
+import { webSocketAdmission } from './limits/websockets.js';
 import { iteratorSubscription } from './realtime/iterator-subscription.js';
 import { createRealtimeCaps, releasing } from './realtime/caps.js';
 import { buildSchema } from './schema.js';
@@ -27,6 +30,7 @@ interface ServerContext {
   requestId: string;
   authorization: string | undefined;
   userAgent: string;
+  clientAddress: string;
 }
 
 export interface GatewayApp {
@@ -97,8 +101,15 @@ export async function createGatewayApp(
       throw error;
     }
   };
+  const rateLimits = createRateLimits({
+    config: config.rateLimits,
+    redis: config.redis,
+    jwtSecret: config.jwtSecret,
+    logger,
+  });
+  const addressOf = (req: IncomingMessage) => clientAddressOf(req, config.trustProxy);
   const yoga = createYoga<ServerContext, GatewayContext>({
-    schema: buildSchema(),
+    schema: rateLimits.limitSchema(buildSchema()),
     graphqlEndpoint: GRAPHQL_PATH,
     landingPage: false,
     // Served from the installed package, so GraphiQL works offline.
@@ -113,8 +124,16 @@ export async function createGatewayApp(
       // unexpected ones are logged with their stack by maskError.
       error: (...args: unknown[]) => logger.debug({ yoga: args.slice(1) }, String(args[0])),
     },
-    context: ({ requestId, authorization, userAgent }) =>
-      createContext({ services, logger, requestId, authorization, userAgent, openChatEvents: openOverHttp }),
+    context: ({ requestId, authorization, userAgent, clientAddress }) =>
+      createContext({
+        services,
+        logger,
+        requestId,
+        authorization,
+        userAgent,
+        clientAddress,
+        openChatEvents: openOverHttp,
+      }),
   });
 
   /** Ready when every upstream service has at least one instance answering SERVING. */
@@ -158,6 +177,7 @@ export async function createGatewayApp(
       requestId,
       authorization: req.headers.authorization,
       userAgent: req.headers['user-agent'] ?? '',
+      clientAddress: addressOf(req),
     });
   }
 
@@ -168,7 +188,11 @@ export async function createGatewayApp(
     });
   });
 
-  const wsServer = new WebSocketServer({ server, path: GRAPHQL_PATH });
+  const wsServer = new WebSocketServer({
+    server,
+    path: GRAPHQL_PATH,
+    verifyClient: webSocketAdmission(rateLimits, addressOf, logger),
+  });
   const socketSessions = createSocketSessions(upstreams, logger);
   const graphqlWs = serveGraphqlWs({
     wsServer,
@@ -181,6 +205,7 @@ export async function createGatewayApp(
     keepAliveMs: wsKeepAliveMs,
     maxBufferedBytes: wsMaxBufferedBytes,
     caps,
+    clientAddress: addressOf,
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -211,6 +236,7 @@ export async function createGatewayApp(
         setTimeout(() => server.closeAllConnections(), 2_000).unref();
       });
       await metrics.close();
+      await rateLimits.stop();
       health.close();
       upstreams.close();
     },

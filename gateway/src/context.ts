@@ -31,6 +31,8 @@ export interface GatewayContext extends Services {
   requestId: string;
   logger: Logger;
   userAgent: string;
+  /** The client's address (limits/client-address.ts); none for work no client asked for. */
+  clientAddress: string | undefined;
   /** Options for a gRPC call made on behalf of this operation's caller. */
   call: CallOptions;
   /** The caller's session, checked once per operation by auth-service. */
@@ -55,6 +57,7 @@ export interface ContextOptions {
   requestId: string;
   authorization: string | undefined;
   userAgent: string;
+  clientAddress?: string | undefined;
   /** A subscription: its reads are marked so that they outlive the access token. */
   subscription?: boolean | undefined;
   /** Loaders shared with other operations: the recipients of one event share its lookups. */
@@ -136,6 +139,7 @@ export function createContext(options: ContextOptions): GatewayContext {
       return (logger ??= options.logger.child({ requestId: options.requestId }));
     },
     userAgent: options.userAgent,
+    clientAddress: options.clientAddress,
     call,
     viewer: () => (viewer ??= services.auth.validateSession({ allowExpired: false }, call)),
     actAs(accessToken) {

@@ -16,8 +16,13 @@ import { until } from '../../lib/testing/wait.js';
 // each time, and a read receipt's place among other events is checked: chat-service's bounds on
 // that fan-out (one typing start per chat and user per TYPING_MIN_INTERVAL, one receipt per
 // READ_RECEIPT_MIN_INTERVAL; see services/chat/test/caps.test.ts) would hold them back, so they
-// are short here.
-const stack = useStack('gw_realtime', { env: { TYPING_MIN_INTERVAL: '1ms', READ_RECEIPT_MIN_INTERVAL: '1ms' } });
+// are short here. The gateway's rate limits are off: these tests open dozens of sockets and send
+// as fast as they can from one address, as the benchmarks do (the limits have their own tests in
+// rate-limits.test.ts).
+const stack = useStack('gw_realtime', {
+  env: { TYPING_MIN_INTERVAL: '1ms', READ_RECEIPT_MIN_INTERVAL: '1ms' },
+  gateway: { RATE_LIMITS: 'off' },
+});
 
 /** Generous: the machine is shared, and a wait only lasts as long as its condition is false. */
 const WAIT_MS = 60_000;

@@ -11,7 +11,13 @@ import type { GatewayApp } from '../../gateway/src/app.js';
  * GraphQL and returns the access token; `ws(token)` opens a graphql-ws client (disposed of in
  * `afterAll`).
  */
-export function useStack(label: string, options: Parameters<typeof useChatService>[1] = {}) {
+export function useStack(
+  label: string,
+  options: Parameters<typeof useChatService>[1] & {
+    /** Extra gateway settings (e.g. RATE_LIMITS=off for a test of many users on one address). */
+    gateway?: Record<string, string>;
+  } = {},
+) {
   const chatService = useChatService(label, options);
   const profilesService = useProfilesService(`${label}_profiles`, () => ({
     auth: chatService.authService.app.port,
@@ -44,7 +50,7 @@ export function useStack(label: string, options: Parameters<typeof useChatServic
   beforeAll(async () => {
     fixture.gateway = await startGateway(
       [chatService.authService.app.port],
-      { PROFILES_GRPC_ADDR: `127.0.0.1:${profilesService.app.port}` },
+      { PROFILES_GRPC_ADDR: `127.0.0.1:${profilesService.app.port}`, ...options.gateway },
       [chatService.app.port],
     );
   });

@@ -92,6 +92,13 @@ describe.skipIf(!browser)('web client in Chromium', () => {
     system = await startSystem('web_client', {
       ACCESS_TOKEN_TTL: TOKEN_TTL,
       LOG_LEVEL: process.env.SYSTEM_LOG_LEVEL ?? 'warn',
+      // Default rate limits, but for what a dozen people on one address do here: they sign up
+      // more accounts from 127.0.0.1 than an address may in an hour (10), open more WebSockets
+      // in a minute (30: every page load is one), and one seeds a history of 75 messages through
+      // the API as fast as it answers, beyond a burst of 50. Each person stays within them.
+      RATE_LIMIT_REGISTER: '100/1h',
+      RATE_LIMIT_WEBSOCKETS: '300/1m',
+      RATE_LIMIT_SEND_BURST: '200/10s',
     });
   });
 

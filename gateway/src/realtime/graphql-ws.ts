@@ -7,6 +7,8 @@ export interface GraphqlWsOptions extends WsConnectionOptions {
   wsServer: WebSocketServer;
   /** Interval of WebSocket pings, which keep idle proxies from dropping the socket. */
   keepAliveMs: number;
+  /** The client's address for an upgrade request (see limits/client-address.ts). */
+  clientAddress: (request: IncomingMessage) => string;
 }
 
 /**
@@ -30,7 +32,7 @@ export function serveGraphqlWs(options: GraphqlWsOptions): { dispose(): Promise<
       options.logger.warn({ err: error }, 'WebSocket error');
       socket.close(CloseCode.InternalServerError, 'Internal server error');
     });
-    new WsConnection(socket, request.headers['user-agent'] ?? '', options);
+    new WsConnection(socket, request.headers['user-agent'] ?? '', options, options.clientAddress(request));
   });
 
   const keepAlive = setInterval(() => {

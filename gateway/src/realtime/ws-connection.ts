@@ -86,6 +86,8 @@ export class WsConnection {
     private readonly socket: WebSocket,
     private readonly userAgent: string,
     private readonly options: WsConnectionOptions,
+    /** The client's address, for the rate limits of the operations it runs over this socket. */
+    private readonly clientAddress: string,
   ) {
     this.initTimer = setTimeout(() => {
       if (this.phase === 'new')
@@ -220,6 +222,7 @@ export class WsConnection {
         requestId,
         authorization: viewer.authorization,
         userAgent: this.userAgent,
+        clientAddress: this.clientAddress,
         subscription,
         ...(plan ? { openChatEvents: this.chatEventsOpener(id, viewer, plan) } : {}),
       }),

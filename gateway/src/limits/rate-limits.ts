@@ -1,0 +1,157 @@
+import { BurstyRateLimiter } from 'rate-limiter-flexible';
+import type { GraphQLSchema } from 'graphql';
+import { bearerToken } from '../../../lib/grpc/metadata.js';
+import { accessTokenKeys, type AccessTokenKeys } from '../../../lib/jwt.js';
+import type { Logger } from '../../../lib/logger.js';
+import { createRedis } from '../../../lib/redis.js';
+import type { GatewayContext } from '../context.js';
+import { addressKey } from './client-address.js';
+import { guardFields, type FieldGuard } from './guard.js';
+import { loginGuard, type LoginRates } from './login.js';
+import { describeRate, type Rate } from './rate.js';
+import { refreshGuard } from './refresh.js';
+import { refusalOf, retryAfterSeconds, take, type Limit } from './refusal.js';
+import { memoryStore, redisStore, type LimiterStore } from './store.js';
+
+/** The rate limits of the gateway's config (`RATE_LIMITS`, `RATE_LIMIT_*`). */
+export interface RateLimitsConfig {
+  /** `RATE_LIMITS=off` turns them all off (load tests). */
+  enabled: boolean;
+  login: LoginRates;
+  /** `register` per address. */
+  register: Rate;
+  /** `refreshToken` per session. */
+  refresh: Rate;
+  /** `sendMessage` per user: the steady rate, and what a burst may add on top of it. */
+  send: Rate;
+  sendBurst: Rate;
+  /** Every other mutation per user (one count for all of them). */
+  writes: Rate;
+  /** `searchUsers` per user. */
+  search: Rate;
+  /** `markRead` and `setTyping` per user: sent by clients as their user reads and types. */
+  signals: Rate;
+  /** New WebSockets per address. */
+  webSockets: Rate;
+}
+
+export interface RateLimits {
+  /** The schema with its limited fields guarded (unchanged when rate limits are off). */
+  limitSchema(schema: GraphQLSchema): GraphQLSchema;
+  /** A new WebSocket from `address`: undefined to admit it, else the seconds to wait. */
+  admitWebSocket(address: string): Promise<number | undefined>;
+  enabled: boolean;
+  stop(): Promise<void>;
+}
+
+export interface RateLimitsOptions {
+  config: RateLimitsConfig;
+  /** Counters in Redis, shared by every gateway instance; none: in this process. */
+  redis?: { url: string; prefix: string } | undefined;
+  /**
+   * The access tokens' key, to know a caller's user from their token here, with no call; none:
+   * from auth-service's ValidateSession (one call per operation, which resolvers share).
+   */
+  jwtSecret?: string | undefined;
+  logger: Logger;
+}
+
+const off: RateLimits = {
+  enabled: false,
+  limitSchema: (schema) => schema,
+  admitWebSocket: async () => undefined,
+  stop: async () => {},
+};
+
+/**
+ * Who a per-user limit counts: the user of a verified access token (signature and expiry
+ * checked, never an unverified claim), else — no token, or one that fails — the client's address.
+ */
+function callerKeyWith(keys: AccessTokenKeys | undefined) {
+  return async (ctx: GatewayContext): Promise<string> => {
+    const token = bearerToken(ctx.call.metadata);
+    let userId: string | undefined;
+    if (token !== undefined) {
+      userId = keys
+        ? (await keys.verify(token))?.userId
+        : await ctx.viewer().then(
+            (viewer) => viewer.userId,
+            () => undefined,
+          );
+    }
+    return userId ? `user:${userId}` : `address:${addressKey(ctx.clientAddress ?? 'unknown')}`;
+  };
+}
+
+/**
+ * The gateway's rate limits (see RateLimitsConfig for what each counts), built on
+ * rate-limiter-flexible: fixed windows, in Redis when `redis` is given, else in this process.
+ */
+export function createRateLimits({ config, redis, jwtSecret, logger }: RateLimitsOptions): RateLimits {
+  if (!config.enabled) return off;
+  const connection = redis ? createRedis(redis.url, logger, 'gateway-rate-limits') : undefined;
+  const store: LimiterStore = connection ? redisStore(connection, redis!.prefix) : memoryStore();
+  const callerKey = callerKeyWith(jwtSecret ? accessTokenKeys(jwtSecret) : undefined);
+
+  const limit = (name: string, rate: Rate, label: string): Limit => {
+    const limiter = store.limiter(name, rate);
+    return { label, consume: (key) => limiter.consume(key) };
+  };
+  const perCaller =
+    (counted: Limit): FieldGuard =>
+    async (ctx, _args, run) => {
+      await take(counted, await callerKey(ctx));
+      return run();
+    };
+  const perAddress =
+    (counted: Limit): FieldGuard =>
+    async (ctx, _args, run) => {
+      await take(counted, addressKey(ctx.clientAddress ?? 'unknown'));
+      return run();
+    };
+
+  const sending = new BurstyRateLimiter(
+    store.limiter('send', config.send),
+    store.limiter('send-burst', config.sendBurst),
+  );
+  const perUser = (field: string, rate: Rate) => `${field}: ${describeRate(rate)} per user`;
+  const guards: Record<string, FieldGuard> = {
+    'Mutation.login': loginGuard(store, config.login, logger),
+    'Mutation.register': perAddress(
+      limit('register', config.register, `register: ${describeRate(config.register)} per address`),
+    ),
+    'Mutation.refreshToken': refreshGuard(store, config.refresh, logger),
+    'Mutation.sendMessage': perCaller({
+      label: `${perUser('sendMessage', config.send)}, and bursts of ${describeRate(config.sendBurst)} more`,
+      consume: (key) => sending.consume(key),
+    }),
+    'Query.searchUsers': perCaller(limit('search', config.search, perUser('searchUsers', config.search))),
+  };
+  const signals = limit('signals', config.signals, perUser('markRead and setTyping', config.signals));
+  guards['Mutation.markRead'] = guards['Mutation.setTyping'] = perCaller(signals);
+  const writes = limit('writes', config.writes, perUser('writes (mutations)', config.writes));
+  const otherWrite = perCaller(writes);
+  const webSockets = store.limiter('websockets', config.webSockets);
+
+  return {
+    enabled: true,
+    limitSchema: (schema) =>
+      guardFields(
+        schema,
+        (coordinate) => guards[coordinate] ?? (coordinate.startsWith('Mutation.') ? otherWrite : undefined),
+      ),
+    async admitWebSocket(address) {
+      try {
+        await webSockets.consume(addressKey(address));
+        return undefined;
+      } catch (reason) {
+        const refused = refusalOf(reason);
+        if (!refused) throw reason;
+        return retryAfterSeconds(refused.msBeforeNext);
+      }
+    },
+    async stop() {
+      connection?.disconnect();
+    },
+  };
+}
