@@ -38,6 +38,16 @@ export async function openDatabase(options: DatabaseOptions): Promise<MikroORM> 
     allowGlobalContext: false,
     debug: false,
     ...(options.logger ? { logger: (message: string) => options.logger?.debug({ orm: true }, message) } : {}),
+    // knex prints its own warnings (a connection lost under a query) with console.log; they go
+    // to the service's log instead, as JSON lines like every other.
+    driverOptions: {
+      log: {
+        warn: (message: unknown) => options.logger?.warn({ knex: true }, String(message)),
+        error: (message: unknown) => options.logger?.error({ knex: true }, String(message)),
+        deprecate: (message: unknown) => options.logger?.debug({ knex: true }, String(message)),
+        debug: () => {},
+      },
+    },
   };
   return MikroORM.init(config);
 }

@@ -123,6 +123,12 @@ export function createGrpcServer({ logger, metrics, protoFiles }: GrpcServerOpti
 
   function fail(ctx: CallContext, error: unknown): Partial<ServiceError> {
     if (error instanceof DomainError) return toStatusObject(error);
+    if (isOutage(error)) {
+      // The database or the network is away (restarting, failing over): the call may succeed
+      // when retried, and clients retry UNAVAILABLE, not INTERNAL.
+      ctx.logger.warn({ err: error }, 'a dependency is unavailable');
+      return { code: status.UNAVAILABLE, details: 'a dependency is unavailable; try again' };
+    }
     ctx.logger.error({ err: error }, 'unexpected error');
     return { code: status.INTERNAL, details: 'internal error' };
   }
@@ -219,4 +225,27 @@ export function createGrpcServer({ logger, metrics, protoFiles }: GrpcServerOpti
       });
     },
   };
+}
+
+/** Socket errors of a connection that went away or could not be made. */
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND']);
+
+/**
+ * Whether an error means that a dependency (PostgreSQL above all) is unreachable rather than that
+ * the call is wrong: a socket error, a connection closed under the query, no connection from the
+ * pool in time, or PostgreSQL's own "connection exception" (08…), "shutting down / starting up"
+ * (57P01–57P03) and "too many connections" (53300). MikroORM and knex wrap these; the chain of
+ * `cause`s is followed.
+ */
+export function isOutage(error: unknown): boolean {
+  for (let at = error, depth = 0; at instanceof Error && depth < 5; at = at.cause, depth++) {
+    const { code } = at as { code?: unknown };
+    if (typeof code === 'string') {
+      if (NETWORK_CODES.has(code) || code.startsWith('08') || /^57P0[123]$/.test(code) || code === '53300') return true;
+    }
+    if (at.name === 'ConnectionException' || at.name === 'KnexTimeoutError') return true;
+    if (/Connection terminated|Connection ended unexpectedly|timeout acquiring a connection/i.test(at.message))
+      return true;
+  }
+  return false;
 }
