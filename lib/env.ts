@@ -26,6 +26,12 @@ export const env = {
   port: (fallback: number) => z.coerce.number().int().min(0).max(65_535).default(fallback),
   /** A cap: a whole number of at least 1 (how many subscriptions, sessions, chats, …). */
   count: (fallback: number) => z.coerce.number().int().min(1).default(fallback),
+  /** A switch, `on` or `off`; unset stays undefined, so that the caller can choose by NODE_ENV. */
+  onOff: () =>
+    z
+      .enum(['on', 'off'], { error: 'expected on or off' })
+      .transform((v) => v === 'on')
+      .optional(),
   /** A duration such as `15m`, turned into milliseconds. */
   duration: (fallback: string) =>
     z

@@ -15,6 +15,15 @@ import { createFanout } from './realtime/fanout.js';
 import { createEventLookups } from './realtime/lookups.js';
 import { serveGraphqlWs } from './realtime/graphql-ws.js';
 import { createEventHub, type EventHub } from './realtime/hub.js';
+import { corsFor, graphiqlWithCsp, useCsrfPrevention } from './defence/browsers.js';
+import { documentPlugins } from './defence/documents.js';
+import {
+  closeAfterUnreadBody,
+  declaresOversizedBody,
+  readGraphqlBody,
+  refuseOversizedBody,
+} from './defence/http-body.js';
+import { httpServerOptions } from './defence/http-server.js';
 import { clientAddressOf } from './limits/client-address.js';
 import { createRateLimits } from './limits/rate-limits.js';
 import { webSocketAdmission } from './limits/websockets.js';
@@ -108,13 +117,19 @@ export async function createGatewayApp(
     logger,
   });
   const addressOf = (req: IncomingMessage) => clientAddressOf(req, config.trustProxy);
+  const graphiql = graphiqlWithCsp(renderGraphiQL);
   const yoga = createYoga<ServerContext, GatewayContext>({
     schema: rateLimits.limitSchema(buildSchema()),
     graphqlEndpoint: GRAPHQL_PATH,
     landingPage: false,
-    // Served from the installed package, so GraphiQL works offline.
-    renderGraphiQL,
-    graphiql: { title: 'Messenger', subscriptionsProtocol: 'WS' },
+    // Served from the installed package, so GraphiQL works offline; with a CSP of its own.
+    renderGraphiQL: graphiql.renderGraphiQL,
+    graphiql: config.graphiql && { title: 'Messenger', subscriptionsProtocol: 'WS' },
+    // Browsers and documents: gateway/src/defence/. Bodies are read (bounded) before yoga.
+    cors: corsFor(config.corsOrigins),
+    multipart: false,
+    maxRequestBodySize: config.http.maxRequestBytes,
+    plugins: [useCsrfPrevention(), graphiql.plugin, ...documentPlugins(config.documents)],
     maskedErrors: { maskError, isDev: false },
     logging: {
       debug: (...args: unknown[]) => logger.debug({ yoga: args.slice(1) }, String(args[0])),
@@ -149,6 +164,10 @@ export async function createGatewayApp(
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const path = (req.url ?? '/').split('?')[0];
+    // A body over the limit is refused before any of it is read; only a GraphQL POST reads one.
+    if (refuseOversizedBody(req, res, config.http.maxRequestBytes)) return;
+    const readsBody = req.method === 'POST' && path === GRAPHQL_PATH;
+    if (!readsBody) closeAfterUnreadBody(req, res);
     if (path === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
       return;
@@ -172,6 +191,7 @@ export async function createGatewayApp(
     );
     // The web client: GET and HEAD of anything but /graphql (and the health paths above).
     if (await web(req, res)) return;
+    if (readsBody && !(await readGraphqlBody(req, res, config.http.maxRequestBytes))) return;
     // Called as the request listener: `handleNodeRequestAndResponse` never answers here.
     await yoga(req, res, {
       requestId,
@@ -181,16 +201,25 @@ export async function createGatewayApp(
     });
   }
 
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((error: unknown) => {
       logger.error({ err: error }, 'request failed');
       if (!res.headersSent) res.writeHead(500).end();
     });
+  };
+  const server = createServer(httpServerOptions(config.http), onRequest);
+  // `Expect: 100-continue` (curl sends it before a body over 1 MB): a body over the limit is
+  // refused before the client sends it; Node would otherwise tell it to go ahead.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    if (!declaresOversizedBody(req, config.http.maxRequestBytes)) res.writeContinue();
+    onRequest(req, res);
   });
 
   const wsServer = new WebSocketServer({
     server,
     path: GRAPHQL_PATH,
+    // A longer message closes its socket with 1009 as soon as its frame header says so.
+    maxPayload: config.wsMaxPayloadBytes,
     verifyClient: webSocketAdmission(rateLimits, addressOf, logger),
   });
   const socketSessions = createSocketSessions(upstreams, logger);

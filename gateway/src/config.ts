@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { env, loadEnv } from '../../lib/env.js';
+import { ConfigError, env, loadEnv } from '../../lib/env.js';
+import { originList } from './defence/browsers.js';
 import { trustProxyEnv } from './limits/client-address.js';
 import { rateEnv } from './limits/rate.js';
 import type { RateLimitsConfig } from './limits/rate-limits.js';
@@ -19,6 +20,25 @@ export const gatewayEnvSchema = z.object({
   METRICS_HOST: z.string().default('127.0.0.1'),
   /** The built web client; unset: the repository's `web/dist` (relative values: from the cwd). */
   WEB_ROOT: z.string().optional(),
+  // Documents, bodies, timeouts and browsers (gateway/src/defence/).
+  MAX_REQUEST_BYTES: env.count(1_048_576),
+  WS_MAX_PAYLOAD_BYTES: env.count(1_048_576),
+  GRAPHQL_MAX_TOKENS: env.count(20_000),
+  GRAPHQL_MAX_DEPTH: env.count(10),
+  GRAPHQL_MAX_ALIASES: env.count(15),
+  GRAPHQL_MAX_DIRECTIVES: env.count(20),
+  GRAPHQL_MAX_COST: env.count(100_000),
+  GRAPHQL_MAX_FIELDS: env.count(500),
+  /** Unset: on unless NODE_ENV=production. */
+  GRAPHQL_INTROSPECTION: env.onOff(),
+  /** Unset: on unless NODE_ENV=production. */
+  GRAPHIQL: env.onOff(),
+  /** Unset: off ("Did you mean …?" in an error names fields the client did not ask for). */
+  GRAPHQL_FIELD_SUGGESTIONS: env.onOff(),
+  HTTP_HEADERS_TIMEOUT: env.duration('10s'),
+  HTTP_REQUEST_TIMEOUT: env.duration('30s'),
+  HTTP_KEEP_ALIVE_TIMEOUT: env.duration('5s'),
+  CORS_ORIGINS: originList(),
   /** Rate-limit counters shared by every gateway instance; unset: each instance counts alone. */
   REDIS_URL: env.redisUrl(),
   REDIS_PREFIX: z.string().default('messenger:'),
@@ -59,6 +79,22 @@ function gatewayConfigFrom(e: z.output<typeof gatewayEnvSchema>) {
     grpcDeadlineMs: e.GRPC_DEADLINE,
     metrics: { port: e.METRICS_PORT, host: e.METRICS_HOST },
     webRoot: resolve(e.WEB_ROOT ?? DEFAULT_WEB_ROOT),
+    http: httpConfigFrom(e),
+    /** Largest WebSocket message; a longer one closes its socket with 1009 before it is read. */
+    wsMaxPayloadBytes: e.WS_MAX_PAYLOAD_BYTES,
+    documents: {
+      maxTokens: e.GRAPHQL_MAX_TOKENS,
+      maxDepth: e.GRAPHQL_MAX_DEPTH,
+      maxAliases: e.GRAPHQL_MAX_ALIASES,
+      maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,
+      maxCost: e.GRAPHQL_MAX_COST,
+      maxFields: e.GRAPHQL_MAX_FIELDS,
+      introspection: e.GRAPHQL_INTROSPECTION ?? e.NODE_ENV !== 'production',
+      fieldSuggestions: e.GRAPHQL_FIELD_SUGGESTIONS ?? false,
+    },
+    graphiql: e.GRAPHIQL ?? e.NODE_ENV !== 'production',
+    /** Origins (`scheme://host[:port]`) whose pages may call the gateway; none by default. */
+    corsOrigins: e.CORS_ORIGINS,
     redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : undefined,
     jwtSecret: e.JWT_SECRET,
     /** Where the client's address comes from (the socket, or X-Forwarded-For behind proxies). */
@@ -87,6 +123,21 @@ function gatewayConfigFrom(e: z.output<typeof gatewayEnvSchema>) {
       resumeCursors: e.MAX_CHATS_PER_USER,
     },
   });
+}
+
+/** Node refuses a headers timeout longer than the request timeout: say so in config terms. */
+function httpConfigFrom(e: z.output<typeof gatewayEnvSchema>) {
+  if (e.HTTP_HEADERS_TIMEOUT > e.HTTP_REQUEST_TIMEOUT) {
+    throw new ConfigError(
+      'invalid configuration:\n  HTTP_HEADERS_TIMEOUT: must not be longer than HTTP_REQUEST_TIMEOUT',
+    );
+  }
+  return {
+    maxRequestBytes: e.MAX_REQUEST_BYTES,
+    headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT,
+    requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT,
+    keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT,
+  };
 }
 
 export function loadGatewayConfig(source?: NodeJS.ProcessEnv): GatewayConfig {

@@ -149,6 +149,8 @@ function watchSse(token: string | undefined, query: string, method: 'GET' | 'POS
     method,
     headers: {
       accept: 'text/event-stream',
+      // A GET with neither a token nor this header is refused as cross-site (browsers.test.ts).
+      'x-graphql-yoga-csrf': '1',
       ...(method === 'POST' ? { 'content-type': 'application/json' } : {}),
       ...(token ? { authorization: `Bearer ${token}` } : {}),
     },

@@ -157,7 +157,9 @@ describe('the web client', () => {
     const graphiql = await raw(gateway.port, '/graphql', 'GET', { accept: 'text/html' });
     expect(graphiql.status).toBe(200);
     expect(graphiql.body).toContain('GraphiQL');
-    expect(graphiql.headers['content-security-policy']).toBeUndefined();
+    // Not the web client's policy (GraphiQL is one inline page), but its own (defence/browsers.ts).
+    expect(graphiql.headers['content-security-policy']).not.toBe(CSP);
+    expect(graphiql.headers['content-security-policy']).toMatch(/script-src 'sha256-/);
     expect((await raw(gateway.port, '/healthz')).body).toBe('{"status":"ok"}');
     expect((await raw(gateway.port, '/readyz')).headers['content-type']).toBe('application/json');
     // Not the web client's: anything but GET and HEAD goes to yoga, which knows no such path.
