@@ -5,6 +5,7 @@ import { bearerToken, callMetadata, forSubscription, REQUEST_ID_METADATA_KEY } f
 import type { AccessTokenKeys } from './jwt.js';
 import type { Logger } from './logger.js';
 import type { AuthServiceClient, WatchRevocationsResponse } from '../proto/gen/auth/v1/auth.js';
+import { createSessionRecheck, type SessionRecheck } from './session-recheck.js';
 
 /** Who is calling, from a verified access token of an active session. */
 export interface Caller {
@@ -22,8 +23,14 @@ export interface SessionVerifier {
    * with auth-service's ValidateSession, whose answer is trusted for at most `cacheMs`.
    */
   verify(metadata: Metadata, options?: { allowExpired?: boolean }): Promise<Caller>;
-  /** Called with every session id auth-service announces as revoked. */
-  onRevoked(listener: (sessionId: string) => void): () => void;
+  /**
+   * Calls `listener` with every session id auth-service announces as revoked. With `live` (the
+   * sessions the caller holds something live for, e.g. subscribers), those are also checked
+   * again after every gap in the feed and every `recheckMs` (see session-recheck.ts), and
+   * `listener` is called for each found inactive: whatever failed, what a revoked session holds
+   * ends within about `recheckMs`.
+   */
+  onRevoked(listener: (sessionId: string) => void, live?: () => Iterable<string>): () => void;
   stop(): void;
 }
 
@@ -41,17 +48,24 @@ export function createSessionVerifier(options: {
   logger: Logger;
   /** How long a ValidateSession answer is trusted. @default 1000 */
   cacheMs?: number;
+  /** Time between two rechecks of the live sessions (`onRevoked` with `live`). @default 1000 */
+  recheckMs?: number;
 }): SessionVerifier {
-  const { keys, auth, logger, cacheMs = 1_000 } = options;
+  const { keys, auth, logger, cacheMs = 1_000, recheckMs = 1_000 } = options;
   const valid = new Map<string, { userId: string; until: number }>();
   const inFlight = new Map<string, Promise<void>>();
   const listeners = new Set<(sessionId: string) => void>();
+  const rechecks = new Set<SessionRecheck>();
 
   const watch = watchRevocations({
     auth,
     logger,
-    // Revocations made while the feed is or was down are unknown: trust nothing cached.
-    onGap: () => valid.clear(),
+    // Revocations made while the feed is or was down are unknown: trust nothing cached, and
+    // check every live session again.
+    onGap: () => {
+      valid.clear();
+      for (const recheck of rechecks) recheck.now();
+    },
     onRevoked: (sessionId) => {
       valid.delete(sessionId);
       for (const listener of listeners) listener(sessionId);
@@ -108,12 +122,31 @@ export function createSessionVerifier(options: {
         forSubscription: forSubscription(metadata),
       };
     },
-    onRevoked(listener) {
+    onRevoked(listener, live) {
       listeners.add(listener);
-      return () => listeners.delete(listener);
+      const recheck =
+        live &&
+        createSessionRecheck({
+          auth,
+          logger,
+          live,
+          intervalMs: recheckMs,
+          onInactive: (sessionId) => {
+            valid.delete(sessionId);
+            listener(sessionId);
+          },
+        });
+      if (recheck) rechecks.add(recheck);
+      return () => {
+        listeners.delete(listener);
+        recheck?.stop();
+        if (recheck) rechecks.delete(recheck);
+      };
     },
     stop() {
       watch.stop();
+      for (const recheck of rechecks) recheck.stop();
+      rechecks.clear();
       valid.clear();
     },
   };

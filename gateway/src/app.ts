@@ -27,12 +27,12 @@ import { httpServerOptions } from './defence/http-server.js';
 import { clientAddressOf } from './limits/client-address.js';
 import { createRateLimits } from './limits/rate-limits.js';
 import { webSocketAdmission } from './limits/websockets.js';
-import { iteratorSubscription } from './realtime/iterator-subscription.js';
+import { closeUnsentSubscriptions, iteratorSubscription } from './realtime/iterator-subscription.js';
 import { createRealtimeCaps, releasing } from './realtime/caps.js';
 import { buildSchema } from './schema.js';
 import { createWebHandler } from './web.js';
 import { closeCodes } from './ws-codes.js';
-import { createSocketSessions } from './ws-sessions.js';
+import { createLiveSessions } from './ws-sessions.js';
 
 /** What the HTTP layer hands yoga for each operation. */
 interface ServerContext {
@@ -89,11 +89,16 @@ export async function createGatewayApp(
     logger,
     prepare: createFanout({ services, logger, maskError, lookups: createEventLookups(services) }),
   });
+  /** The sessions of live sockets and HTTP streams: each ends when its session is revoked. */
+  const liveSessions = createLiveSessions(upstreams, logger, config.sessionRecheckMs);
   /** Per-user caps on sockets and subscriptions (both transports count), per instance. */
   const caps = createRealtimeCaps(config.realtimeCaps);
-  /** chatEvents over HTTP (server-sent events, multipart): only with a valid, unexpired token. */
+  /**
+   * chatEvents over HTTP (server-sent events): only with a valid, unexpired token, and ended when
+   * its session is revoked, as a WebSocket is.
+   */
   const openOverHttp: OpenChatEvents = async (ctx, resume) => {
-    const { userId } = await ctx.viewer();
+    const { userId, sessionId } = await ctx.viewer();
     caps.checkResume(resume);
     const slot = caps.subscription(userId);
     const authorization = ctx.call.metadata.get('authorization')[0];
@@ -103,6 +108,7 @@ export async function createGatewayApp(
         viewer: { userId, authorization: String(authorization) },
         resume,
         ctx,
+        holdSession: (revoked) => liveSessions.hold(sessionId, revoked),
       });
       return releasing(stream, slot);
     } catch (error) {
@@ -129,7 +135,7 @@ export async function createGatewayApp(
     cors: corsFor(config.corsOrigins),
     multipart: false,
     maxRequestBodySize: config.http.maxRequestBytes,
-    plugins: [useCsrfPrevention(), graphiql.plugin, ...documentPlugins(config.documents)],
+    plugins: [useCsrfPrevention(), graphiql.plugin, ...documentPlugins(config.documents), closeUnsentSubscriptions],
     maskedErrors: { maskError, isDev: false },
     logging: {
       debug: (...args: unknown[]) => logger.debug({ yoga: args.slice(1) }, String(args[0])),
@@ -222,7 +228,6 @@ export async function createGatewayApp(
     maxPayload: config.wsMaxPayloadBytes,
     verifyClient: webSocketAdmission(rateLimits, addressOf, logger),
   });
-  const socketSessions = createSocketSessions(upstreams, logger);
   const graphqlWs = serveGraphqlWs({
     wsServer,
     services,
@@ -230,7 +235,7 @@ export async function createGatewayApp(
     logger,
     getEnveloped: (context) => yoga.getEnveloped(context),
     maskError,
-    onSession: (sessionId, socket, authorization) => socketSessions.add(sessionId, socket, authorization),
+    onSession: (sessionId, socket) => liveSessions.addSocket(sessionId, socket),
     keepAliveMs: wsKeepAliveMs,
     maxBufferedBytes: wsMaxBufferedBytes,
     caps,
@@ -258,7 +263,7 @@ export async function createGatewayApp(
       for (const client of wsServer.clients) client.close(closeCodes.serviceRestart, 'gateway restarting');
       await graphqlWs.dispose();
       events.close();
-      socketSessions.stop();
+      liveSessions.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();

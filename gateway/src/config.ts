@@ -16,6 +16,7 @@ export const gatewayEnvSchema = z.object({
   CHAT_GRPC_ADDR: env.addressList('127.0.0.1:50052'),
   PROFILES_GRPC_ADDR: env.addressList('127.0.0.1:50053'),
   GRPC_DEADLINE: env.duration('5s'),
+  SESSION_RECHECK_INTERVAL: env.duration('1s'),
   METRICS_PORT: env.port(0),
   METRICS_HOST: z.string().default('127.0.0.1'),
   /** The built web client; unset: the repository's `web/dist` (relative values: from the cwd). */
@@ -77,6 +78,8 @@ function gatewayConfigFrom(e: z.output<typeof gatewayEnvSchema>) {
     host: e.GATEWAY_HOST,
     upstreams: { auth: e.AUTH_GRPC_ADDR, chat: e.CHAT_GRPC_ADDR, profiles: e.PROFILES_GRPC_ADDR },
     grpcDeadlineMs: e.GRPC_DEADLINE,
+    /** How often the sessions of live subscriptions (sockets, HTTP streams) are checked again. */
+    sessionRecheckMs: e.SESSION_RECHECK_INTERVAL,
     metrics: { port: e.METRICS_PORT, host: e.METRICS_HOST },
     webRoot: resolve(e.WEB_ROOT ?? DEFAULT_WEB_ROOT),
     http: httpConfigFrom(e),

@@ -1,59 +1,70 @@
-import { randomUUID } from 'node:crypto';
-import { status } from '@grpc/grpc-js';
 import type { WebSocket } from 'ws';
-import { isServiceError } from '../../lib/errors.js';
-import { callMetadata } from '../../lib/grpc/metadata.js';
 import type { Logger } from '../../lib/logger.js';
+import { createSessionRecheck } from '../../lib/session-recheck.js';
 import { watchRevocations } from '../../lib/session-verifier.js';
 import type { Upstreams } from './clients.js';
 import { closeCodes } from './ws-codes.js';
 
+export interface LiveSessions {
+  /** A socket authenticated for `sessionId`: closed with 4403 when the session is revoked. */
+  addSocket(sessionId: string, socket: WebSocket): void;
+  /**
+   * Something else live of `sessionId` (a `chatEvents` stream over HTTP): `revoked` is called
+   * when the session is revoked. Returns the registration's removal, for when it ends otherwise.
+   */
+  hold(sessionId: string, revoked: () => void): () => void;
+  stop(): void;
+}
+
 /**
- * The WebSockets of each session. When auth-service announces a session revoked (logout,
- * revokeSession, refresh-token reuse), its sockets are closed with 4403 at once. When the
- * revocation feed had a gap, every session with an open socket is checked again.
+ * What each session holds live at this gateway: its WebSockets and its `chatEvents` streams over
+ * HTTP (server-sent events, multipart). When a session stops working (logout, revokeSession,
+ * refresh-token reuse), all of it ends: sockets are closed with 4403, streams end with an
+ * UNAUTHENTICATED error. auth-service's WatchRevocations says so at once; a recheck of every
+ * session held here (after each gap in that feed, and every `recheckMs`, one CheckSessions call
+ * per batch of sessions) catches a revocation the feed missed.
  */
-export function createSocketSessions(upstreams: Upstreams, logger: Logger) {
-  /** session id → its sockets, each with the authorization it connected with. */
-  const sessions = new Map<string, Map<WebSocket, string>>();
+export function createLiveSessions(upstreams: Upstreams, logger: Logger, recheckMs: number): LiveSessions {
+  /** session id → how to end each thing it holds. */
+  const sessions = new Map<string, Set<() => void>>();
 
-  function close(sessionId: string) {
-    const sockets = sessions.get(sessionId);
-    if (!sockets) return;
+  function revoked(sessionId: string) {
+    const held = sessions.get(sessionId);
+    if (!held) return;
     sessions.delete(sessionId);
-    for (const socket of sockets.keys()) socket.close(closeCodes.forbidden, 'session revoked');
+    for (const end of held) end();
   }
 
-  async function recheck() {
-    await Promise.all(
-      [...sessions].map(async ([sessionId, sockets]) => {
-        const authorization = sockets.values().next().value;
-        if (authorization === undefined) return;
-        const metadata = callMetadata({ authorization, requestId: randomUUID() });
-        await upstreams.auth.unary.validateSession({ allowExpired: true }, { metadata }).catch((error: unknown) => {
-          if (isServiceError(error) && error.code === status.UNAUTHENTICATED) close(sessionId);
-        });
-      }),
-    );
-  }
-
-  const watch = watchRevocations({
+  const recheck = createSessionRecheck({
     auth: upstreams.auth,
     logger,
-    onRevoked: close,
-    onGap: () => void recheck().catch((error: unknown) => logger.warn({ err: error }, 'session recheck failed')),
+    live: () => sessions.keys(),
+    onInactive: revoked,
+    intervalMs: recheckMs,
   });
+  const watch = watchRevocations({ auth: upstreams.auth, logger, onRevoked: revoked, onGap: () => recheck.now() });
+
+  function hold(sessionId: string, end: () => void): () => void {
+    let held = sessions.get(sessionId);
+    if (!held) sessions.set(sessionId, (held = new Set()));
+    held.add(end);
+    return () => {
+      held.delete(end);
+      if (held.size === 0 && sessions.get(sessionId) === held) sessions.delete(sessionId);
+    };
+  }
 
   return {
-    add(sessionId: string, socket: WebSocket, authorization: string) {
-      let sockets = sessions.get(sessionId);
-      if (!sockets) sessions.set(sessionId, (sockets = new Map<WebSocket, string>()));
-      sockets.set(socket, authorization);
-      socket.once('close', () => {
-        sockets.delete(socket);
-        if (sockets.size === 0 && sessions.get(sessionId) === sockets) sessions.delete(sessionId);
-      });
+    addSocket(sessionId, socket) {
+      socket.once(
+        'close',
+        hold(sessionId, () => socket.close(closeCodes.forbidden, 'session revoked')),
+      );
     },
-    stop: () => watch.stop(),
+    hold,
+    stop() {
+      watch.stop();
+      recheck.stop();
+    },
   };
 }

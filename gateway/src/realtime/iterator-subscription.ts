@@ -1,4 +1,7 @@
+import { GraphQLError } from 'graphql';
+import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { GatewayContext } from '../context.js';
+import { ErrorCode } from '../errors.js';
 import type { ChatEventPayload } from '../mappers.js';
 import type { EventHub } from './hub.js';
 import { Subscription, type ResumeCursor, type Viewer } from './subscription.js';
@@ -13,17 +16,24 @@ const asError = (error: unknown) => (error instanceof Error ? error : new Error(
  * engine for this subscription alone: for transports other than graphql-ws (server-sent events,
  * multipart), where each subscriber is a request of its own. Loaders start afresh for each
  * event, so that every event shows current data.
+ *
+ * The stream lives as long as its session, as a WebSocket does: `holdSession` registers it with
+ * its session (see ws-sessions.ts), which ends it with an UNAUTHENTICATED error once the session
+ * is revoked, whether or not chat-service has ended its subscriber yet.
  */
 export function iteratorSubscription(options: {
   hub: EventHub;
   viewer: Viewer;
   resume: ResumeCursor[];
   ctx: GatewayContext;
+  /** Registers the stream with its session: `revoked` ends it. Returns the registration's removal. */
+  holdSession: (revoked: () => void) => () => void;
 }): AsyncIterableIterator<ChatEventPayload> {
   const { hub, ctx } = options;
   const queue: ChatEventPayload[] = [];
   let wake: { resolve: (result: IteratorResult<ChatEventPayload>) => void; reject: (error: Error) => void } | undefined;
   let ended = false;
+  /** Why it ended, until the reader has been told (once: an iterator is done after it throws). */
   let failure: Error | undefined;
 
   const subscription = new Subscription(options.viewer, options.resume, {
@@ -42,16 +52,24 @@ export function iteratorSubscription(options: {
       }
     },
     end(error) {
+      if (ended) return;
       ended = true;
+      release();
       failure = error === undefined ? undefined : asError(error);
       queue.length = 0;
       if (wake) {
         const { resolve, reject } = wake;
         wake = undefined;
-        if (failure) reject(failure);
+        const reported = failure;
+        failure = undefined;
+        if (reported) reject(reported);
         else resolve({ value: undefined, done: true });
       }
     },
+  });
+  const release = options.holdSession(() => {
+    hub.remove(subscription);
+    subscription.sink.end(new GraphQLError('session revoked', { extensions: { code: ErrorCode.Unauthenticated } }));
   });
   hub.add(subscription);
 
@@ -71,10 +89,28 @@ export function iteratorSubscription(options: {
         ctx.resetLoaders();
         return Promise.resolve({ value, done: false });
       }
-      if (ended) return failure ? Promise.reject(failure) : Promise.resolve({ value: undefined, done: true });
+      if (ended) {
+        const reported = failure;
+        failure = undefined;
+        return reported ? Promise.reject(reported) : Promise.resolve({ value: undefined, done: true });
+      }
       return new Promise((resolve, reject) => (wake = { resolve, reject }));
     },
     return: close,
     throw: (error: unknown) => close().then(() => Promise.reject(asError(error))),
   };
 }
+
+/**
+ * Yoga subscribes (here: places the subscription on a Deliver call) before it picks a way to send
+ * the result, and when the request accepts none it can stream a subscription with (yoga 5 streams
+ * subscriptions as server-sent events only: `Accept: multipart/mixed` or `application/json`
+ * get 406 Not Acceptable), it answers 406 without ever reading or closing the iterator. Closed
+ * here instead, or every such request would leave a subscription behind for as long as its
+ * session lasts.
+ */
+export const closeUnsentSubscriptions: Plugin = {
+  onResultProcess({ result, resultProcessor }) {
+    if (!resultProcessor && isAsyncIterable(result)) void result[Symbol.asyncIterator]().return?.();
+  },
+};

@@ -37,7 +37,7 @@ export async function createAuthApp(config: AuthConfig, logger: Logger): Promise
     const publisher = createRedis(config.redis.url, logger, 'auth');
     const subscriber = createRedis(config.redis.url, logger, 'auth-revocations');
     redisConnections.push(publisher, subscriber);
-    cache = redisSessionCache(publisher, config.redis.prefix);
+    cache = redisSessionCache(publisher, config.redis.prefix, logger);
     bus = redisRevocationBus(publisher, subscriber, config.redis.prefix, logger);
   }
   const sessions = createSessions({

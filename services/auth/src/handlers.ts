@@ -1,6 +1,7 @@
 import type { Handlers, CallContext } from '../../../lib/grpc/server.js';
 import { bearerToken, forSubscription } from '../../../lib/grpc/metadata.js';
-import { unauthenticated, unavailable } from '../../../lib/errors.js';
+import { invalidArgument, unauthenticated, unavailable } from '../../../lib/errors.js';
+import { MAX_CHECK_SESSIONS } from '../../../lib/session-recheck.js';
 import { type AuthServiceService, type AuthTokens, type User as UserMessage } from '../../../proto/gen/auth/v1/auth.js';
 import type { Accounts, SignedIn, UserRecord } from './accounts.js';
 import type { RevocationBus } from './revocations.js';
@@ -102,6 +103,15 @@ export function authHandlers({ accounts, sessions, bus, shutdown }: HandlerDeps)
       const me = await caller(ctx);
       const users = await accounts.searchUsers(request.query, request.limit);
       return { users: users.map((user) => toUserMessage(user, me.userId)) };
+    },
+
+    // Open to every service on the internal network without a user token, as WatchRevocations:
+    // it tells only whether a session id still works. Bounded, so that a call is one cheap query.
+    async checkSessions(request) {
+      if (request.sessionIds.length > MAX_CHECK_SESSIONS) {
+        throw invalidArgument('sessionIds', `at most ${MAX_CHECK_SESSIONS} session ids per call`);
+      }
+      return { inactiveSessionIds: await sessions.inactive(request.sessionIds) };
     },
 
     // Open to every service on the internal network without a user token: it reveals only ids

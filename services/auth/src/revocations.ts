@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../../../lib/logger.js';
 import type { Redis } from '../../../lib/redis.js';
@@ -13,6 +14,10 @@ export interface RevocationListener {
 export interface RevocationBus {
   /** Resolves once revocations published from now on will reach this instance's listeners. */
   ready(): Promise<void>;
+  /**
+   * Tells every listener. This instance's listeners are told at once, before anything is
+   * awaited: a revocation must neither wait for Redis nor be lost when publishing to it fails.
+   */
   publish(sessionIds: string[]): Promise<void>;
   subscribe(listener: RevocationListener): () => void;
   close(): Promise<void>;
@@ -36,26 +41,46 @@ export function memoryRevocationBus(): RevocationBus {
   };
 }
 
+/** What goes over Redis: the revoked ids, and which instance sent them (it told its own listeners). */
+interface RevocationMessage {
+  origin: string;
+  sessionIds: string[];
+}
+
+const isIdList = (value: unknown): value is string[] =>
+  Array.isArray(value) && value.every((id) => typeof id === 'string');
+
 /**
  * Redis pub/sub between auth-service instances. `subscriber` must be a connection of its own
  * (a subscribed ioredis connection can do nothing else). Pub/sub keeps nothing: when the
- * subscriber reconnects, every listener is told to `reset`.
+ * subscriber reconnects, every listener is told to `reset`. This instance's own listeners are
+ * told directly, not through Redis, so a failed publish loses nothing here; other instances'
+ * watchers then learn of it from their periodic recheck (CheckSessions).
  */
 export function redisRevocationBus(publisher: Redis, subscriber: Redis, prefix: string, logger: Logger): RevocationBus {
   const channel = `${prefix}auth:revocations`;
+  const origin = randomUUID();
   const listeners = new Set<RevocationListener>();
+  const notify = (ids: string[]) => {
+    for (const listener of listeners) listener.revoked(ids);
+  };
   let wasReady = subscriber.status === 'ready';
   subscriber.on('message', (from: string, message: string) => {
     if (from !== channel) return;
-    let ids: unknown;
+    let parsed: unknown;
     try {
-      ids = JSON.parse(message);
+      parsed = JSON.parse(message);
     } catch {
       logger.warn({ channel }, 'ignoring a malformed revocation message');
       return;
     }
-    if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string')) return;
-    for (const listener of listeners) listener.revoked(ids);
+    // A bare list comes from an instance of an earlier version, during a rolling upgrade.
+    if (isIdList(parsed)) {
+      notify(parsed);
+      return;
+    }
+    const { origin: sender, sessionIds } = (parsed ?? {}) as Partial<RevocationMessage>;
+    if (sender !== origin && isIdList(sessionIds)) notify(sessionIds);
   });
   subscriber.on('ready', () => {
     // ioredis re-subscribes on reconnect; what was published meanwhile is gone.
@@ -71,7 +96,9 @@ export function redisRevocationBus(publisher: Redis, subscriber: Redis, prefix: 
       return subscribed.then(() => undefined);
     },
     async publish(sessionIds) {
-      await publisher.publish(channel, JSON.stringify(sessionIds));
+      notify(sessionIds);
+      const message: RevocationMessage = { origin, sessionIds };
+      await publisher.publish(channel, JSON.stringify(message));
     },
     subscribe(listener) {
       listeners.add(listener);

@@ -30,6 +30,8 @@ export interface SessionCache {
 export const ACTIVE_TTL_MS = 60_000;
 
 const revokedTtl = (expiresAt: number) => Math.max(1_000, expiresAt - Date.now());
+/** How often a write Redis refused while connected (out of memory, read-only) is tried again. */
+const RETRY_REFUSED_MS = 1_000;
 
 /**
  * The Redis cache, and what happens while Redis is away: PostgreSQL is the truth and the cache
@@ -37,28 +39,35 @@ const revokedTtl = (expiresAt: number) => Math.max(1_000, expiresAt - Date.now()
  * every read is a miss (validation asks PostgreSQL, which also sees every revocation) and
  * nothing is added; a revoked mark (or a drop) that could not be written is kept here and
  * written as soon as Redis is back, before any entry from before the outage could be trusted
- * again by another instance for long.
+ * again by another instance for long. One Redis refused while connected (out of memory, a
+ * read-only replica) is tried again every RETRY_REFUSED_MS, as no reconnection will announce
+ * that it takes writes again.
  */
 export function redisSessionCache(redis: Redis, prefix: string, logger: Logger): SessionCache {
   const cache = redisEntries(redis, prefix);
   const owed = new Map<string, () => Promise<void>>();
   const ready = () => redis.status === 'ready';
-  const settle = async (sessionId: string, write: () => Promise<void>) => {
+  let retryTimer: NodeJS.Timeout | undefined;
+  const settle = async (sessionId: string, write: () => Promise<void>, again = false) => {
     if (!ready()) {
       owed.set(sessionId, write);
       return;
     }
     await write().catch((error: unknown) => {
       owed.set(sessionId, write);
-      logger.warn({ err: error, sessionId }, 'session cache not updated; written again when Redis is back');
+      if (!again) logger.warn({ err: error, sessionId }, 'session cache not updated; written again when Redis is back');
+      retryTimer ??= setTimeout(writeOwed, RETRY_REFUSED_MS).unref();
     });
   };
-  redis.on('ready', () => {
+  function writeOwed() {
+    clearTimeout(retryTimer);
+    retryTimer = undefined;
     for (const [sessionId, write] of owed) {
       owed.delete(sessionId);
-      void settle(sessionId, write);
+      void settle(sessionId, write, true);
     }
-  });
+  }
+  redis.on('ready', writeOwed);
   return {
     get: (sessionId) =>
       ready() && !owed.has(sessionId) ? cache.get(sessionId).catch(() => undefined) : Promise.resolve(undefined),

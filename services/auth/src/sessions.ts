@@ -77,18 +77,24 @@ export function createSessions(deps: SessionsDeps) {
     return { ...opened, accessToken: access.token, accessTokenExpiresAt: access.expiresAt };
   }
 
-  /** Marks the session revoked everywhere: PostgreSQL, the cache, and every watcher. */
+  /**
+   * Marks the session revoked everywhere: PostgreSQL (done by the caller), the cache, and every
+   * watcher. Both are sent at once, the mark first: with Redis they share one connection, whose
+   * commands Redis runs in order, so a watcher told of the revocation never reads the session as
+   * active from the cache afterwards. This instance's watchers are told before Redis is waited
+   * for (see RevocationBus.publish), so a Redis outage delays nothing here; other instances'
+   * watchers then learn of it from their periodic recheck (CheckSessions).
+   */
   async function revokeNow(sessionId: string, userId: string, expiresAt: Date): Promise<void> {
-    try {
-      await cache.markRevoked(sessionId, userId, expiresAt.getTime());
-    } catch (error) {
-      logger.error({ err: error, sessionId }, 'could not mark a revoked session in the cache');
+    const [marked, published] = await Promise.allSettled([
+      cache.markRevoked(sessionId, userId, expiresAt.getTime()),
+      bus.publish([sessionId]),
+    ]);
+    if (marked.status === 'rejected') {
+      logger.error({ err: marked.reason as unknown, sessionId }, 'could not mark a revoked session in the cache');
     }
-    try {
-      await bus.publish([sessionId]);
-    } catch (error) {
-      // Watchers' caches hold an entry for at most 1 s, so they converge without the message.
-      logger.error({ err: error, sessionId }, 'could not publish a revocation');
+    if (published.status === 'rejected') {
+      logger.error({ err: published.reason as unknown, sessionId }, 'could not publish a revocation');
     }
   }
 
@@ -237,6 +243,26 @@ export function createSessions(deps: SessionsDeps) {
         throw unauthenticated('session is not active');
       }
       return { userId: claims.userId, sessionId: claims.sessionId, expiresAt: new Date(entry.expiresAt) };
+    },
+
+    /**
+     * Those of `sessionIds` whose session does not work (revoked, expired or unknown), as given.
+     * Read from PostgreSQL in one query, never from the cache: a recheck exists for the
+     * revocations a cache or a feed may have missed.
+     */
+    async inactive(sessionIds: string[]): Promise<string[]> {
+      const wanted = [...new Set(sessionIds.filter(isUuid).map((id) => id.toLowerCase()))];
+      const rows =
+        wanted.length === 0
+          ? []
+          : await orm.em
+              .fork()
+              .execute<{ id: string }[]>(
+                'SELECT id FROM sessions WHERE id = ANY(?::uuid[]) AND revoked_at IS NULL AND expires_at > now()',
+                [`{${wanted.join(',')}}`],
+              );
+      const active = new Set(rows.map((row) => row.id));
+      return sessionIds.filter((id) => !active.has(id.toLowerCase()));
     },
 
     /** The user's active sessions, most recently used first. */

@@ -60,7 +60,12 @@ export async function createChatApp(
     logger,
   });
   const auth = createServiceClient(AuthServiceClient, config.authAddresses, { deadlineMs: config.grpcDeadlineMs });
-  const verifier = createSessionVerifier({ keys: accessTokenKeys(config.jwtSecret), auth, logger });
+  const verifier = createSessionVerifier({
+    keys: accessTokenKeys(config.jwtSecret),
+    auth,
+    logger,
+    recheckMs: config.sessionRecheckMs,
+  });
   const users: UserDirectory = async (caller, ids) => {
     try {
       const { results } = await auth.unary.getUsers(
@@ -87,7 +92,11 @@ export async function createChatApp(
   }
   const limits = { ...DEFAULT_LIMITS, maxCursors: config.caps.chatsPerUser, ...options.limits };
   const hub = createDeliveryHub({ orm, bus, logger, limits });
-  const stopRevocations = verifier.onRevoked((sessionId) => hub.revokeSession(sessionId));
+  // Revoked sessions' subscribers end, also when the revocation missed the feed (recheck).
+  const stopRevocations = verifier.onRevoked(
+    (sessionId) => hub.revokeSession(sessionId),
+    () => hub.sessions(),
+  );
   const typing = createTyping(bus, typingStore, gate, {
     ttlMs: options.typingTtlMs,
     intervalMs: config.caps.typingIntervalMs,

@@ -8,6 +8,7 @@ export const chatEnvSchema = z.object({
   CHAT_DATABASE_URL: env.postgresUrl().pipe(z.string({ error: 'is required' })),
   AUTH_GRPC_ADDR: env.addressList('127.0.0.1:50051'),
   GRPC_DEADLINE: env.duration('5s'),
+  SESSION_RECHECK_INTERVAL: env.duration('1s'),
   REDIS_URL: env.redisUrl(),
   REDIS_PREFIX: z.string().default('messenger:'),
   JWT_SECRET: env.jwtSecret(),
@@ -29,6 +30,8 @@ function chatConfigFrom(e: z.output<typeof chatEnvSchema>) {
     databaseUrl: e.CHAT_DATABASE_URL,
     authAddresses: e.AUTH_GRPC_ADDR,
     grpcDeadlineMs: e.GRPC_DEADLINE,
+    /** How often the sessions of live subscribers are checked again with auth-service. */
+    sessionRecheckMs: e.SESSION_RECHECK_INTERVAL,
     redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : undefined,
     jwtSecret: e.JWT_SECRET,
     metrics: { port: e.METRICS_PORT, host: e.METRICS_HOST },

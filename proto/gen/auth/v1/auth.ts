@@ -145,6 +145,15 @@ export interface WatchRevocationsResponse {
   sessionIds: string[];
 }
 
+export interface CheckSessionsRequest {
+  sessionIds: string[];
+}
+
+export interface CheckSessionsResponse {
+  /** Those of the requested ids whose session is not active, as given. */
+  inactiveSessionIds: string[];
+}
+
 function createBaseUser(): User {
   return { id: '', username: '', email: undefined, createdAt: undefined };
 }
@@ -2201,6 +2210,152 @@ export const WatchRevocationsResponse: MessageFns<WatchRevocationsResponse> = {
   },
 };
 
+function createBaseCheckSessionsRequest(): CheckSessionsRequest {
+  return { sessionIds: [] };
+}
+
+export const CheckSessionsRequest: MessageFns<CheckSessionsRequest> = {
+  encode(message: CheckSessionsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.sessionIds) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CheckSessionsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCheckSessionsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sessionIds.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CheckSessionsRequest {
+    return {
+      sessionIds: globalThis.Array.isArray(object?.sessionIds)
+        ? object.sessionIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.session_ids)
+          ? object.session_ids.map((e: any) => globalThis.String(e))
+          : [],
+    };
+  },
+
+  toJSON(message: CheckSessionsRequest): unknown {
+    const obj: any = {};
+    if (message.sessionIds?.length) {
+      obj.sessionIds = message.sessionIds;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CheckSessionsRequest>): CheckSessionsRequest {
+    return CheckSessionsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CheckSessionsRequest>): CheckSessionsRequest {
+    const message = createBaseCheckSessionsRequest();
+    message.sessionIds = object.sessionIds?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseCheckSessionsResponse(): CheckSessionsResponse {
+  return { inactiveSessionIds: [] };
+}
+
+export const CheckSessionsResponse: MessageFns<CheckSessionsResponse> = {
+  encode(message: CheckSessionsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.inactiveSessionIds) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CheckSessionsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCheckSessionsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.inactiveSessionIds.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CheckSessionsResponse {
+    return {
+      inactiveSessionIds: globalThis.Array.isArray(object?.inactiveSessionIds)
+        ? object.inactiveSessionIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.inactive_session_ids)
+          ? object.inactive_session_ids.map((e: any) => globalThis.String(e))
+          : [],
+    };
+  },
+
+  toJSON(message: CheckSessionsResponse): unknown {
+    const obj: any = {};
+    if (message.inactiveSessionIds?.length) {
+      obj.inactiveSessionIds = message.inactiveSessionIds;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CheckSessionsResponse>): CheckSessionsResponse {
+    return CheckSessionsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CheckSessionsResponse>): CheckSessionsResponse {
+    const message = createBaseCheckSessionsResponse();
+    message.inactiveSessionIds = object.inactiveSessionIds?.map((e) => e) || [];
+    return message;
+  },
+};
+
 /**
  * AuthService owns accounts, sessions (devices) and tokens.
  *
@@ -2319,6 +2474,23 @@ export const AuthServiceService = {
       Buffer.from(WatchRevocationsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): WatchRevocationsResponse => WatchRevocationsResponse.decode(value),
   },
+  /**
+   * Which of the given sessions no longer work (revoked, expired or unknown), read from the
+   * database, never from a cache: services holding live subscriptions recheck all their sessions
+   * with it, one call per batch, after a gap in WatchRevocations and periodically. At most 1,000
+   * ids per call (more: INVALID_ARGUMENT). Needs no user token, as WatchRevocations: it tells
+   * only whether a session id still works.
+   */
+  checkSessions: {
+    path: '/messenger.auth.v1.AuthService/CheckSessions' as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CheckSessionsRequest): Buffer => Buffer.from(CheckSessionsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CheckSessionsRequest => CheckSessionsRequest.decode(value),
+    responseSerialize: (value: CheckSessionsResponse): Buffer =>
+      Buffer.from(CheckSessionsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CheckSessionsResponse => CheckSessionsResponse.decode(value),
+  },
 } as const;
 
 export interface AuthServiceServer extends UntypedServiceImplementation {
@@ -2346,6 +2518,14 @@ export interface AuthServiceServer extends UntypedServiceImplementation {
    * cache must be flushed when the stream (re)connects.
    */
   watchRevocations: handleServerStreamingCall<WatchRevocationsRequest, WatchRevocationsResponse>;
+  /**
+   * Which of the given sessions no longer work (revoked, expired or unknown), read from the
+   * database, never from a cache: services holding live subscriptions recheck all their sessions
+   * with it, one call per batch, after a gap in WatchRevocations and periodically. At most 1,000
+   * ids per call (more: INVALID_ARGUMENT). Needs no user token, as WatchRevocations: it tells
+   * only whether a session id still works.
+   */
+  checkSessions: handleUnaryCall<CheckSessionsRequest, CheckSessionsResponse>;
 }
 
 export interface AuthServiceClient extends Client {
@@ -2507,6 +2687,28 @@ export interface AuthServiceClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<WatchRevocationsResponse>;
+  /**
+   * Which of the given sessions no longer work (revoked, expired or unknown), read from the
+   * database, never from a cache: services holding live subscriptions recheck all their sessions
+   * with it, one call per batch, after a gap in WatchRevocations and periodically. At most 1,000
+   * ids per call (more: INVALID_ARGUMENT). Needs no user token, as WatchRevocations: it tells
+   * only whether a session id still works.
+   */
+  checkSessions(
+    request: CheckSessionsRequest,
+    callback: (error: ServiceError | null, response: CheckSessionsResponse) => void,
+  ): ClientUnaryCall;
+  checkSessions(
+    request: CheckSessionsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CheckSessionsResponse) => void,
+  ): ClientUnaryCall;
+  checkSessions(
+    request: CheckSessionsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CheckSessionsResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const AuthServiceClient = makeGenericClientConstructor(

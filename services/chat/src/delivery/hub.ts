@@ -34,6 +34,8 @@ export interface DeliveryHub {
   add(outlet: Outlet, caller: { userId: string; sessionId: string }, resume: ChatCursor[], id?: number): Subscriber;
   /** Ends every subscriber of a revoked session (UNAUTHENTICATED). */
   revokeSession(sessionId: string): void;
+  /** The sessions with a subscriber here: what a recheck of revocations must ask about. */
+  sessions(): Iterable<string>;
   /** How many subscribers are registered. */
   size(): number;
   /** Calls `listener` when the hub closes, before its subscribers end; returns its removal. */
@@ -248,6 +250,7 @@ export function createDeliveryHub(options: {
       for (const subscriber of [...(bySession.get(sessionId) ?? [])])
         subscriber.end(unauthenticated('session revoked'));
     },
+    sessions: () => bySession.keys(),
     size: () => all.size,
     onClose(listener) {
       closeListeners.add(listener);
