@@ -190,8 +190,11 @@ export function createSessions(deps: SessionsDeps) {
     },
 
     /** Revokes one of `userId`'s sessions; revoking one already revoked changes nothing. */
-    async revoke(userId: string, sessionId: string): Promise<void> {
-      if (!isUuid(sessionId)) throw notFound('no such session');
+    async revoke(userId: string, id: string): Promise<void> {
+      if (!isUuid(id)) throw notFound('no such session');
+      // Every process knows a session by its id as stored (lower case): the revocation is
+      // announced, cached and compared under that one.
+      const sessionId = id.toLowerCase();
       const em = orm.em.fork();
       const rows = await em.execute<{ expires_at: Date }[]>(
         'UPDATE sessions SET revoked_at = now() WHERE id = ? AND user_id = ? AND revoked_at IS NULL RETURNING expires_at',

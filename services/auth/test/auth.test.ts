@@ -225,4 +225,23 @@ describe('WatchRevocations', () => {
     stream.cancel();
     expect(received[0]).toEqual([]);
   });
+
+  it('announces a session revoked by its id in upper case under its own id, as the others know it', async () => {
+    const account = newAccount();
+    const phone = await svc.auth.register(account, as());
+    const laptop = await svc.auth.login({ email: account.email, password: account.password }, as());
+    const stream = svc.client.pick().watchRevocations({});
+    const revoked = new Promise<string[]>((resolve, reject) => {
+      stream.on('data', (message: { sessionIds: string[] }) => {
+        if (message.sessionIds.length === 0) {
+          const sessionId = laptop.tokens!.sessionId.toUpperCase();
+          void svc.auth.revokeSession({ sessionId }, as(phone.tokens?.accessToken)).catch(reject);
+        } else resolve(message.sessionIds);
+      });
+      stream.on('error', reject);
+    });
+    expect(await revoked).toEqual([laptop.tokens!.sessionId]);
+    stream.cancel();
+    await expect(code(svc.auth.validateSession({}, as(laptop.tokens?.accessToken)))).resolves.toBe('UNAUTHENTICATED');
+  });
 });
