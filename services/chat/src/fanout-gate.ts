@@ -1,31 +1,38 @@
 import type { Redis } from '../../../lib/redis.js';
 
 /**
- * One gate per key that lets one announcement through per interval: how chat-service bounds what
- * one user can make it broadcast to everyone in a chat (typing, read receipts), whatever the
- * number of calls. In Redis it is shared by every instance, so calls spread over instances do not
- * multiply the rate.
+ * One gate per key that lets one announcement through per interval on average: how chat-service
+ * bounds what one user can make it broadcast to everyone in a chat (typing, read receipts),
+ * whatever the number of calls. In Redis it is shared by every instance, so calls spread over
+ * instances do not multiply the rate.
  */
 export interface FanoutGate {
-  /** Takes `key`'s gate for `ms` if it is open (answers 0); otherwise answers the ms until it opens. */
-  take(key: string, ms: number): Promise<number>;
+  /**
+   * Takes one of `burst` passes of `key`'s window (`ms` × `burst` long) if one is left (answers 0);
+   * otherwise answers the ms until the window opens again. With `burst` 1: one per `ms`.
+   */
+  take(key: string, ms: number, burst?: number): Promise<number>;
 }
 
 /** Entries kept before expired ones are swept (each sweep at most doubles the next threshold). */
 const SWEEP_FROM = 1_000;
 
 export function memoryFanoutGate(): FanoutGate {
-  const openAt = new Map<string, number>();
+  const windows = new Map<string, { taken: number; until: number }>();
   let sweepAt = SWEEP_FROM;
   return {
-    async take(key, ms) {
+    async take(key, ms, burst = 1) {
       const now = Date.now();
-      const until = openAt.get(key) ?? 0;
-      if (until > now) return until - now;
-      openAt.set(key, now + ms);
-      if (openAt.size >= sweepAt) {
-        for (const [k, at] of openAt) if (at <= now) openAt.delete(k);
-        sweepAt = Math.max(SWEEP_FROM, openAt.size * 2);
+      let window = windows.get(key);
+      if (!window || window.until <= now) {
+        window = { taken: 0, until: now + ms * burst };
+        windows.set(key, window);
+      }
+      if (window.taken >= burst) return window.until - now;
+      window.taken++;
+      if (windows.size >= sweepAt) {
+        for (const [k, w] of windows) if (w.until <= now) windows.delete(k);
+        sweepAt = Math.max(SWEEP_FROM, windows.size * 2);
       }
       return 0;
     },
@@ -35,10 +42,17 @@ export function memoryFanoutGate(): FanoutGate {
 export function redisFanoutGate(redis: Redis, prefix: string): FanoutGate {
   const name = (key: string) => `${prefix}chat:gate:${key}`;
   return {
-    async take(key, ms) {
-      if ((await redis.set(name(key), '1', 'PX', ms, 'NX')) === 'OK') return 0;
-      const left = await redis.pttl(name(key));
-      // It expired between the two calls: open again, but let the caller try in a moment.
+    async take(key, ms, burst = 1) {
+      // One round trip, atomic: open the window if there is none, count this take, see its end.
+      const replies = await redis
+        .multi()
+        .set(name(key), '0', 'PX', ms * burst, 'NX')
+        .incr(name(key))
+        .pttl(name(key))
+        .exec();
+      const taken = Number(replies?.[1]?.[1]);
+      const left = Number(replies?.[2]?.[1]);
+      if (taken <= burst) return 0;
       return left > 0 ? left : 1;
     },
   };

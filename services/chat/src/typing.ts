@@ -4,6 +4,11 @@ import type { FanoutGate } from './fanout-gate.js';
 
 /** How long a typing indicator lasts without a refresh. */
 export const TYPING_TTL_MS = 5_000;
+/**
+ * Starts announced at once within `TYPING_BURST` × the interval: someone who types, sends and
+ * types again is seen typing again at once; a loop of toggles still averages one per interval.
+ */
+export const TYPING_BURST = 3;
 
 /**
  * How a typing call finds its key: `new` (it was not typing), `silent` (typing, but its start was
@@ -83,8 +88,9 @@ export function redisTypingStore(redis: Redis, prefix: string): TypingStore {
  * is the one whose timer finds the indicator expired, so the end is announced once.
  *
  * What one user can make the service broadcast is bounded: at most one start is announced per
- * chat and user per `intervalMs` (the gate), and an end only for a start that was announced, so a
- * client toggling typing in a loop costs at most two events per interval. A start that was too
+ * chat and user per `intervalMs` on average (the gate, bursts of TYPING_BURST), and an end only for
+ * a start that was announced, so a client toggling typing in a loop costs at most two events per
+ * interval on average. A start that was too
  * soon stays silent, and is announced by a refresh once the interval has passed.
  */
 export function createTyping(
@@ -107,7 +113,7 @@ export function createTyping(
         return;
       }
       let announced = (await store.start(key, ttlMs)) === 'announced';
-      if (!announced && (await gate.take(`typing:${key}`, intervalMs)) === 0) {
+      if (!announced && (await gate.take(`typing:${key}`, intervalMs, TYPING_BURST)) === 0) {
         await store.announced(key, ttlMs);
         announced = true;
         await announce(chatId, userId, true);
