@@ -238,8 +238,8 @@ export async function createGatewayApp(
     onSession: (sessionId, socket) => liveSessions.addSocket(sessionId, socket),
     keepAliveMs: wsKeepAliveMs,
     maxBufferedBytes: wsMaxBufferedBytes,
-    caps,
     clientAddress: addressOf,
+    caps,
   });
 
   await new Promise<void>((resolve, reject) => {

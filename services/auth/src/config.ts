@@ -4,7 +4,7 @@ import { env, loadEnv } from '../../../lib/env.js';
 export const authEnvSchema = z.object({
   NODE_ENV: env.nodeEnv(),
   LOG_LEVEL: env.logLevel(),
-  AUTH_GRPC_LISTEN: env.listen('127.0.0.1:50051'),
+  AUTH_GRPC_LISTEN: env.listen('127.0.0.1:7051'),
   AUTH_DATABASE_URL: env.postgresUrl().pipe(z.string({ error: 'is required' })),
   REDIS_URL: env.redisUrl(),
   REDIS_PREFIX: z.string().default('messenger:'),

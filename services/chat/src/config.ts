@@ -4,9 +4,9 @@ import { env, loadEnv } from '../../../lib/env.js';
 export const chatEnvSchema = z.object({
   NODE_ENV: env.nodeEnv(),
   LOG_LEVEL: env.logLevel(),
-  CHAT_GRPC_LISTEN: env.listen('127.0.0.1:50052'),
+  CHAT_GRPC_LISTEN: env.listen('127.0.0.1:7052'),
   CHAT_DATABASE_URL: env.postgresUrl().pipe(z.string({ error: 'is required' })),
-  AUTH_GRPC_ADDR: env.addressList('127.0.0.1:50051'),
+  AUTH_GRPC_ADDR: env.addressList('127.0.0.1:7051'),
   GRPC_DEADLINE: env.duration('5s'),
   SESSION_RECHECK_INTERVAL: env.duration('1s'),
   REDIS_URL: env.redisUrl(),

@@ -4,10 +4,10 @@ import { env, loadEnv } from '../../../lib/env.js';
 export const profilesEnvSchema = z.object({
   NODE_ENV: env.nodeEnv(),
   LOG_LEVEL: env.logLevel(),
-  PROFILES_GRPC_LISTEN: env.listen('127.0.0.1:50053'),
+  PROFILES_GRPC_LISTEN: env.listen('127.0.0.1:7053'),
   PROFILES_DATABASE_URL: env.postgresUrl().pipe(z.string({ error: 'is required' })),
-  AUTH_GRPC_ADDR: env.addressList('127.0.0.1:50051'),
-  CHAT_GRPC_ADDR: env.addressList('127.0.0.1:50052'),
+  AUTH_GRPC_ADDR: env.addressList('127.0.0.1:7051'),
+  CHAT_GRPC_ADDR: env.addressList('127.0.0.1:7052'),
   GRPC_DEADLINE: env.duration('5s'),
   JWT_SECRET: env.jwtSecret(),
   METRICS_PORT: env.port(0),
