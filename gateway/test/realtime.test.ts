@@ -962,6 +962,8 @@ describe('graphql-ws protocol errors', () => {
         const syntax = errors.find((m) => m.id === 'bad')!.payload as { message: string }[];
         expect(syntax).toHaveLength(1);
         expect(syntax[0]!.message).toMatch(/^Syntax Error/);
+        // What yoga keeps for HTTP answers (extensions.http: the status) is not sent on a socket.
+        for (const error of errors) expect(JSON.stringify(error.payload)).not.toContain('"http"');
         const nexts = created();
         expect(nexts.map((m) => m.id).sort()).toEqual(['ok-1', 'ok-2']);
         for (const next of nexts) {

@@ -55,6 +55,17 @@ interface Running {
   stop(): void;
 }
 
+/**
+ * An error as a graphql-ws client sees it: yoga's cached parse and validation errors carry
+ * `extensions.http` (the status it answers over HTTP), which means nothing on a socket.
+ */
+function withoutHttp(error: GraphQLError) {
+  const json = error.toJSON();
+  if (!json.extensions || !('http' in json.extensions)) return json;
+  const { http: _http, ...extensions } = json.extensions;
+  return Object.keys(extensions).length > 0 ? { ...json, extensions } : { ...json, extensions: undefined };
+}
+
 const stopping = (source: AsyncIterator<unknown>): Running => ({ stop: () => void source.return?.() });
 
 /**
@@ -322,7 +333,7 @@ export class WsConnection {
   private fail(id: string, running: Running, errors: readonly GraphQLError[]) {
     if (this.running.get(id) !== running) return;
     this.forget(id);
-    this.send({ id, type: MessageType.Error, payload: errors.map((error) => error.toJSON()) });
+    this.send({ id, type: MessageType.Error, payload: errors.map(withoutHttp) });
   }
 
   private mask(error: unknown): GraphQLError {
