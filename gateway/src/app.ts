@@ -16,7 +16,7 @@ import { createEventLookups } from './realtime/lookups.js';
 import { serveGraphqlWs } from './realtime/graphql-ws.js';
 import { createEventHub, type EventHub } from './realtime/hub.js';
 import { corsFor, graphiqlWithCsp, useCsrfPrevention } from './defence/browsers.js';
-import { documentPlugins } from './defence/documents.js';
+import { documentPlugins, suggestionRemoved } from './defence/documents.js';
 import {
   closeAfterUnreadBody,
   declaresOversizedBody,
@@ -234,7 +234,10 @@ export async function createGatewayApp(
     hub: events,
     logger,
     getEnveloped: (context) => yoga.getEnveloped(context),
-    maskError,
+    // A subscription's variable errors come from graphql-js directly, past yoga's plugins.
+    maskError: config.documents.fieldSuggestions
+      ? maskError
+      : (error: unknown, message: string) => suggestionRemoved(maskError(error, message)),
     onSession: (sessionId, socket) => liveSessions.addSocket(sessionId, socket),
     keepAliveMs: wsKeepAliveMs,
     maxBufferedBytes: wsMaxBufferedBytes,

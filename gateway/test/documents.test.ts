@@ -358,6 +358,19 @@ describe('introspection, GraphiQL and field suggestions', () => {
     }
   });
 
+  it('hides "Did you mean" in a subscription\'s variable errors over graphql-ws', async () => {
+    const a = await stack.user('docsubsug');
+    const { client } = wsClient(gateways.development!.port, a.token);
+    const answer = await overWs(
+      client,
+      'subscription ($resume: [ChatCursorInput!]) { chatEvents(resume: $resume) { __typename } }',
+      { resume: [{ chatId: '00000000-0000-4000-8000-000000000000', aftrSeq: 1 }] },
+    );
+    const message = (answer.errors ?? answer.result?.errors ?? []).map((e) => e.message).join('\n');
+    expect(message).toMatch(/aftrSeq/);
+    expect(message).not.toMatch(/Did you mean/);
+  });
+
   it('hides "Did you mean" in every mode unless switched on, in validation and variable errors, over HTTP and graphql-ws', async () => {
     const a = await stack.user('docsug');
     // Each with the name a suggestion would reveal (an input field's error names the required

@@ -162,8 +162,14 @@ const disableIntrospection: Plugin = {
  */
 const SUGGESTION = / ?Did you mean [^?]*\?/g;
 
+/** The error, its "Did you mean …?" removed (for errors that meet no plugin, e.g. on sockets). */
+export function suggestionRemoved<E extends Error>(error: E): E {
+  error.message = error.message.replace(SUGGESTION, '').trim();
+  return error;
+}
+
 function withoutSuggestions(errors: readonly GraphQLError[]): GraphQLError[] {
-  for (const error of errors) error.message = error.message.replace(SUGGESTION, '').trim();
+  for (const error of errors) suggestionRemoved(error);
   return [...errors];
 }
 
