@@ -9,9 +9,17 @@ import { createLogger } from '../lib/logger.js';
 import { buildWeb, DEFAULT_WEB_ROOT } from './build-web.js';
 import { loadLauncherEnv } from './config.js';
 import { embeddedUrls, externalDatabases, jwtSecretFor, migrateAll, type Databases } from './databases.js';
+import { compiledEntry, ENTRIES } from './processes.js';
 import { Supervisor } from './supervisor.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/**
+ * Run as dist/scripts/start.js (`npm run build`, then `NODE_ENV=production npm start`): every
+ * process runs compiled with plain node, and the web client is the one the build put in dist/.
+ */
+const COMPILED = import.meta.url.endsWith('.js');
+/** The repository (the parent of dist/ when compiled): the processes' working directory. */
+const ROOT = fileURLToPath(new URL(COMPILED ? '../..' : '..', import.meta.url));
+const entryOf = (entry: string) => (COMPILED ? compiledEntry(entry) : entry);
 const STOP_GRACE_MS = 3_000;
 const READY_TIMEOUT_MS = 60_000;
 
@@ -87,7 +95,7 @@ async function databasesFor(): Promise<Databases> {
     supervisor.start(
       {
         name: POSTGRES,
-        entry: 'scripts/postgres-process.ts',
+        entry: entryOf(ENTRIES.postgres),
         env: {
           LOG_LEVEL: config.LOG_LEVEL,
           DATA_DIR: config.DATA_DIR,
@@ -140,10 +148,11 @@ try {
   const jwtSecret = await jwtSecretFor(config, dbs);
   // The web client builds while the databases migrate (after the checks above, so that a wrong
   // configuration does not touch WEB_ROOT).
-  await Promise.all([migrateAll(dbs.urls, logger), buildWebClient()]);
+  // Compiled, there are no web sources to build from: `npm run build` built it into dist/web/dist.
+  await Promise.all([migrateAll(dbs.urls, logger), COMPILED ? undefined : buildWebClient()]);
   const common = { JWT_SECRET: jwtSecret, LOG_LEVEL: config.LOG_LEVEL };
   const authAddr = config.AUTH_GRPC_ADDR ?? dialable(config.AUTH_GRPC_LISTEN);
-  startService('auth-service', 'services/auth/src/index.ts', {
+  startService('auth-service', entryOf(ENTRIES.auth), {
     ...common,
     AUTH_DATABASE_URL: dbs.urls.auth,
     AUTH_GRPC_LISTEN: config.AUTH_GRPC_LISTEN,
@@ -152,20 +161,16 @@ try {
   const chatListens = chatInstanceAddresses(config.CHAT_GRPC_LISTEN, config.CHAT_INSTANCES);
   const chatAddr = config.CHAT_GRPC_ADDR ?? chatListens.map(dialable).join(',');
   chatListens.forEach((listen, index) =>
-    startService(
-      config.CHAT_INSTANCES > 1 ? `chat-service#${index + 1}` : 'chat-service',
-      'services/chat/src/index.ts',
-      {
-        ...common,
-        CHAT_DATABASE_URL: dbs.urls.chat,
-        CHAT_GRPC_LISTEN: listen,
-        AUTH_GRPC_ADDR: authAddr,
-        METRICS_PORT: metricsPort(10 + index),
-      },
-    ),
+    startService(config.CHAT_INSTANCES > 1 ? `chat-service#${index + 1}` : 'chat-service', entryOf(ENTRIES.chat), {
+      ...common,
+      CHAT_DATABASE_URL: dbs.urls.chat,
+      CHAT_GRPC_LISTEN: listen,
+      AUTH_GRPC_ADDR: authAddr,
+      METRICS_PORT: metricsPort(10 + index),
+    }),
   );
   const profilesAddr = config.PROFILES_GRPC_ADDR ?? dialable(config.PROFILES_GRPC_LISTEN);
-  startService('profiles-service', 'services/profiles/src/index.ts', {
+  startService('profiles-service', entryOf(ENTRIES.profiles), {
     ...common,
     PROFILES_DATABASE_URL: dbs.urls.profiles,
     PROFILES_GRPC_LISTEN: config.PROFILES_GRPC_LISTEN,
@@ -173,7 +178,7 @@ try {
     CHAT_GRPC_ADDR: chatAddr,
     METRICS_PORT: metricsPort(2),
   });
-  startService('gateway', 'gateway/src/index.ts', {
+  startService('gateway', entryOf(ENTRIES.gateway), {
     ...common,
     AUTH_GRPC_ADDR: authAddr,
     CHAT_GRPC_ADDR: chatAddr,
