@@ -1,4 +1,5 @@
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { traceLogFields, tracingStarted } from './tracing.js';
 
 export type { Logger };
 
@@ -78,7 +79,8 @@ export function serializeError(value: unknown, depth = 0): unknown {
 /**
  * JSON logs on stdout, one line per entry, tagged with the process's service name. No token,
  * password or message body reaches a line, at any level: named fields are redacted, errors are
- * logged through `serializeError`, and message strings are scrubbed (`scrubText`).
+ * logged through `serializeError`, and message strings are scrubbed (`scrubText`). With tracing
+ * started, a line written inside a span carries its `trace_id` and `span_id`.
  */
 export function createLogger(service: string, level: string = 'info', destination?: DestinationStream): Logger {
   const options: LoggerOptions = {
@@ -88,6 +90,8 @@ export function createLogger(service: string, level: string = 'info', destinatio
     formatters: { level: (label: string) => ({ level: label }) },
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     serializers: { err: serializeError, error: serializeError },
+    // The trace a line belongs to (lib/tracing.ts); no per-line call at all with tracing off.
+    ...(tracingStarted() ? { mixin: traceLogFields } : {}),
     hooks: {
       // A message string may quote an error's message (yoga logs `String(error)`).
       logMethod(args, method) {

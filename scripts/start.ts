@@ -78,10 +78,14 @@ function stop(exitCode: number): Promise<void> {
   return stopping;
 }
 
-/** Starts a service under supervision. */
+/**
+ * Starts a service under supervision. Each process exports its spans under its own service name
+ * (every chat-service instance as `chat-service`): one OTEL_SERVICE_NAME given to the launcher
+ * would otherwise name them all alike.
+ */
 function startService(name: string, entry: string, env: Record<string, string>): void {
   SERVICES.push(name);
-  supervisor.start({ name, entry, env });
+  supervisor.start({ name, entry, env: { OTEL_SERVICE_NAME: name.replace(/#\d+$/, ''), ...env } });
 }
 
 /**
