@@ -29,6 +29,7 @@ const env = {
   CHAT_GRPC_LISTEN: `127.0.0.1:${await freePort()}`,
   PROFILES_GRPC_LISTEN: `127.0.0.1:${await freePort()}`,
   EMBEDDED_PG_PORT: String(await freePort()),
+  METRICS_PORT: '0',
   LOG_LEVEL: 'warn',
 };
 

@@ -3,6 +3,7 @@ import { MikroORM, type EntitySchema, type Options } from '@mikro-orm/postgresql
 import { Migrator } from '@mikro-orm/migrations';
 import type { MigrationObject } from '@mikro-orm/core';
 import type { Logger } from './logger.js';
+import type { PoolState } from './metrics.js';
 
 export type { MikroORM };
 
@@ -50,6 +51,24 @@ export async function openDatabase(options: DatabaseOptions): Promise<MikroORM> 
     },
   };
   return MikroORM.init(config);
+}
+
+/** The tarn pool under knex, as far as `poolState` reads it. */
+interface TarnPool {
+  max: number;
+  numUsed(): number;
+  numFree(): number;
+  numPendingAcquires(): number;
+}
+
+/**
+ * The connection pool of `orm` (knex's tarn pool) for the `messenger_db_pool_connections` metric:
+ * read at scrape time, all zero before the pool exists or after it is closed.
+ */
+export function poolState(orm: MikroORM): PoolState {
+  const pool = (orm.em.getConnection().getKnex().client as { pool?: TarnPool }).pool;
+  if (!pool) return { used: 0, free: 0, pending: 0, max: 0 };
+  return { used: pool.numUsed(), free: pool.numFree(), pending: pool.numPendingAcquires(), max: pool.max };
 }
 
 /** The name of the database in a postgres:// URL. */

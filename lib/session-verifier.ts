@@ -15,6 +15,8 @@ export interface Caller {
   authorization: string;
   /** The call is a read for a live subscription (see SUBSCRIPTION_METADATA_KEY). */
   forSubscription: boolean;
+  /** The request id the call came with: calls made on the caller's behalf carry it on. */
+  requestId: string | undefined;
 }
 
 export interface SessionVerifier {
@@ -72,15 +74,14 @@ export function createSessionVerifier(options: {
     },
   });
 
-  async function validate(token: string, sessionId: string, allowExpired: boolean, metadata: Metadata) {
-    const requestId = metadata.get(REQUEST_ID_METADATA_KEY)[0];
+  async function validate(token: string, sessionId: string, allowExpired: boolean, requestId: string | undefined) {
     try {
       const answer = await auth.unary.validateSession(
         { allowExpired },
         {
           metadata: callMetadata({
             authorization: `Bearer ${token}`,
-            requestId: typeof requestId === 'string' ? requestId : undefined,
+            requestId,
           }),
         },
       );
@@ -102,13 +103,15 @@ export function createSessionVerifier(options: {
       if (!token) throw unauthenticated('missing access token');
       const claims = await keys.verify(token, { allowExpired });
       if (!claims) throw unauthenticated('access token is invalid or expired');
+      const given = metadata.get(REQUEST_ID_METADATA_KEY)[0];
+      const requestId = typeof given === 'string' ? given : undefined;
       const cached = valid.get(claims.sessionId);
       if (!cached || cached.until <= Date.now()) {
         // Concurrent calls of one session share one ValidateSession.
         const key = `${claims.sessionId}:${allowExpired}`;
         let pending = inFlight.get(key);
         if (!pending) {
-          pending = validate(token, claims.sessionId, allowExpired, metadata).finally(() => inFlight.delete(key));
+          pending = validate(token, claims.sessionId, allowExpired, requestId).finally(() => inFlight.delete(key));
           inFlight.set(key, pending);
         }
         await pending;
@@ -120,6 +123,7 @@ export function createSessionVerifier(options: {
         sessionId: claims.sessionId,
         authorization: `Bearer ${token}`,
         forSubscription: forSubscription(metadata),
+        requestId,
       };
     },
     onRevoked(listener, live) {

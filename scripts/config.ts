@@ -21,7 +21,8 @@ export const launcherEnvSchema = z.object({
   PROFILES_GRPC_LISTEN: env.listen('127.0.0.1:7053'),
   PROFILES_GRPC_ADDR: z.string().optional(),
   REDIS_URL: env.redisUrl(),
-  METRICS_PORT: env.port(0),
+  /** Base of the metrics ports: gateway N, auth N+1, profiles N+2, chat-service i N+10+i; 0: free ports. */
+  METRICS_PORT: env.port(9400),
   /** After the first start, a process that dies is restarted: first after this, doubling. */
   RESTART_BACKOFF: env.duration('500ms'),
   RESTART_BACKOFF_MAX: env.duration('10s'),

@@ -7,6 +7,9 @@ import { WebSocketServer } from 'ws';
 import { createHealthChecker } from '../../lib/grpc/health.js';
 import type { Logger } from '../../lib/logger.js';
 import { createMetrics } from '../../lib/metrics.js';
+import { accessTokenKeys } from '../../lib/jwt.js';
+import { createGatewayMetrics } from './metrics/gateway-metrics.js';
+import { operationRecorder, useOperationMetrics } from './metrics/operations.js';
 import { createUpstreams, type Upstreams } from './clients.js';
 import type { GatewayConfig } from './config.js';
 import { createContext, type GatewayContext, type OpenChatEvents, type Services } from './context.js';
@@ -76,6 +79,9 @@ export async function createGatewayApp(
   { wsKeepAliveMs = 12_000, wsMaxBufferedBytes = 4 * 1024 * 1024 }: GatewayOptions = {},
 ): Promise<GatewayApp> {
   const metrics = createMetrics('gateway');
+  const gatewayMetrics = createGatewayMetrics(metrics.registry);
+  /** One metric and one log line per GraphQL operation (metrics/operations.ts). */
+  const recordOperation = operationRecorder(gatewayMetrics, logger);
   const health = createHealthChecker();
   const web = createWebHandler(config.webRoot, logger);
   const services: Services = {
@@ -88,6 +94,7 @@ export async function createGatewayApp(
     clients: upstreams.chatEvents.all,
     logger,
     prepare: createFanout({ services, logger, maskError, lookups: createEventLookups(services) }),
+    onDelivered: gatewayMetrics.delivered,
   });
   /** The sessions of live sockets and HTTP streams: each ends when its session is revoked. */
   const liveSessions = createLiveSessions(upstreams, logger, config.sessionRecheckMs);
@@ -121,7 +128,9 @@ export async function createGatewayApp(
     redis: config.redis,
     jwtSecret: config.jwtSecret,
     logger,
+    onRefused: gatewayMetrics.refused,
   });
+  if (rateLimits.redis) metrics.watchRedis(rateLimits.redis);
   const addressOf = (req: IncomingMessage) => clientAddressOf(req, config.trustProxy);
   const graphiql = graphiqlWithCsp(renderGraphiQL);
   const yoga = createYoga<ServerContext, GatewayContext>({
@@ -135,7 +144,14 @@ export async function createGatewayApp(
     cors: corsFor(config.corsOrigins),
     multipart: false,
     maxRequestBodySize: config.http.maxRequestBytes,
-    plugins: [useCsrfPrevention(), graphiql.plugin, ...documentPlugins(config.documents), closeUnsentSubscriptions],
+    plugins: [
+      useCsrfPrevention(),
+      graphiql.plugin,
+      ...documentPlugins(config.documents),
+      closeUnsentSubscriptions,
+      // After the document limits, so that it records their refusals.
+      useOperationMetrics(recordOperation, config.jwtSecret ? accessTokenKeys(config.jwtSecret) : undefined),
+    ],
     maskedErrors: { maskError, isDev: false },
     logging: {
       debug: (...args: unknown[]) => logger.debug({ yoga: args.slice(1) }, String(args[0])),
@@ -243,6 +259,12 @@ export async function createGatewayApp(
     maxBufferedBytes: wsMaxBufferedBytes,
     clientAddress: addressOf,
     caps,
+    recordOperation,
+  });
+  gatewayMetrics.watch({
+    webSockets: () => wsServer.clients.size,
+    subscriptions: () => events.size(),
+    upstreamStreams: () => events.calls(),
   });
 
   await new Promise<void>((resolve, reject) => {

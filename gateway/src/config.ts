@@ -17,7 +17,8 @@ export const gatewayEnvSchema = z.object({
   PROFILES_GRPC_ADDR: env.addressList('127.0.0.1:7053'),
   GRPC_DEADLINE: env.duration('5s'),
   SESSION_RECHECK_INTERVAL: env.duration('1s'),
-  METRICS_PORT: env.port(0),
+  /** Prometheus /metrics, on a fixed port a scrape config can name (docs/observability.md); 0: a free one. */
+  METRICS_PORT: env.port(9400),
   METRICS_HOST: z.string().default('127.0.0.1'),
   /** The built web client; unset: the repository's `web/dist` (relative values: from the cwd). */
   WEB_ROOT: z.string().optional(),

@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { decodeJwt } from 'jose';
 import type { Logger } from '../../lib/logger.js';
 import { GraphQLError } from 'graphql';
 import { callMetadata, isMetadataText } from '../../lib/grpc/metadata.js';
@@ -37,6 +38,11 @@ export interface GatewayContext extends Services {
   call: CallOptions;
   /** The caller's session, checked once per operation by auth-service. */
   viewer(): Promise<ValidateSessionResponse>;
+  /**
+   * The caller's user id once known for sure — their session was checked (`viewer`), or the
+   * operation signed them in (`actAs`) — for the operation's log line; else undefined.
+   */
+  userId(): string | undefined;
   /**
    * The rest of the operation acts as the user of `accessToken` (just issued by register, login
    * or refreshToken), so that e.g. `register { user { profile } }` resolves for the new user.
@@ -114,6 +120,15 @@ function lazyLoaders(services: Services, call: CallOptions, shared: ContextOptio
   return { loaders, reset };
 }
 
+/** The `sub` of a token auth-service just issued (read, not verified: it comes from auth-service itself). */
+function subjectOf(accessToken: string): string | undefined {
+  try {
+    return decodeJwt(accessToken).sub;
+  } catch {
+    return undefined;
+  }
+}
+
 export function createContext(options: ContextOptions): GatewayContext {
   const { services } = options;
   // A header value grpc-js cannot carry (non-ASCII) is a bad token, refused without quoting it.
@@ -130,6 +145,7 @@ export function createContext(options: ContextOptions): GatewayContext {
     }),
   };
   let viewer: Promise<ValidateSessionResponse> | undefined;
+  let knownUserId: string | undefined;
   const loaders = lazyLoaders(services, call, options.shared);
   let logger: Logger | undefined;
   const ctx: GatewayContext = {
@@ -141,7 +157,12 @@ export function createContext(options: ContextOptions): GatewayContext {
     userAgent: options.userAgent,
     clientAddress: options.clientAddress,
     call,
-    viewer: () => (viewer ??= services.auth.validateSession({ allowExpired: false }, call)),
+    viewer: () =>
+      (viewer ??= services.auth.validateSession({ allowExpired: false }, call).then((answer) => {
+        knownUserId = answer.userId;
+        return answer;
+      })),
+    userId: () => knownUserId,
     actAs(accessToken) {
       call.metadata = callMetadata({
         authorization: `Bearer ${accessToken}`,
@@ -149,6 +170,8 @@ export function createContext(options: ContextOptions): GatewayContext {
         subscription: options.subscription,
       });
       viewer = undefined;
+      // Just issued by auth-service (register, login, refreshToken): its subject is who signed in.
+      knownUserId = subjectOf(accessToken);
       ctx.resetLoaders();
     },
     loaders: loaders.loaders,

@@ -42,6 +42,19 @@ export function userInputError(field: string, message: string): GraphQLError {
 }
 
 /**
+ * The `extensions.code` a client sees for `error` once masked, without logging anything: for the
+ * operation metrics and log lines (gateway/src/metrics/). INTERNAL_SERVER_ERROR when masked.
+ */
+export function errorCodeOf(error: unknown): string {
+  const original = error instanceof GraphQLError ? error.originalError : error;
+  if (isServiceError(original)) return CODE_OF_STATUS.get(original.code) ?? ErrorCode.Internal;
+  const shown = original instanceof GraphQLError ? original : error instanceof GraphQLError ? error : undefined;
+  const code = shown?.extensions.code;
+  if (typeof code === 'string') return code;
+  return shown && !shown.originalError ? ErrorCode.BadUserInput : ErrorCode.Internal;
+}
+
+/**
  * The one place where errors become what clients see (yoga's `maskError` hook): gRPC errors
  * with a known status keep their safe message and get their code (and `field`); everything else
  * is masked as INTERNAL_SERVER_ERROR and logged with its stack.

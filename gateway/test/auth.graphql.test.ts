@@ -295,7 +295,7 @@ describe('HTTP surface', () => {
         headers: { 'x-request-id': 'trace-login-1' },
       },
     );
-    expect(lines.some((line) => line.requestId === 'trace-login-1' && line.method === 'login')).toBe(true);
+    expect(lines.some((line) => line.requestId === 'trace-login-1' && line.method === 'Login')).toBe(true);
     expect(lines.every((line) => line.service === 'auth-service')).toBe(true);
     // Passwords never reach a log line.
     expect(JSON.stringify(lines)).not.toContain('whatever1');
@@ -305,7 +305,7 @@ describe('HTTP surface', () => {
     const res = await fetch(`http://127.0.0.1:${auth.metricsPort}/metrics`);
     expect(res.status).toBe(200);
     const body = await res.text();
-    expect(body).toMatch(/grpc_server_handled_total\{[^}]*method="register"[^}]*code="OK"[^}]*\} [1-9]/);
+    expect(body).toMatch(/grpc_server_handled_total\{[^}]*grpc_method="Register"[^}]*grpc_code="OK"[^}]*\} [1-9]/);
     expect((await fetch(`http://127.0.0.1:${gateway.metricsPort}/metrics`)).status).toBe(200);
   });
 

@@ -47,6 +47,7 @@ describe.skipIf(!redis)('fail-over between chat-service instances mid-traffic', 
     AUTH_GRPC_ADDR: `127.0.0.1:${auth.app.port}`,
     REDIS_URL: redis!.url,
     REDIS_PREFIX: redis!.prefix,
+    METRICS_PORT: '0',
   });
 
   const startInProcess = async () => {

@@ -18,7 +18,7 @@ import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import { DomainError, toStatusObject } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { Metrics } from '../metrics.js';
+import type { GrpcType, Metrics } from '../metrics.js';
 import { REQUEST_ID_METADATA_KEY } from './metadata.js';
 
 /** What every handler gets besides its request. */
@@ -133,17 +133,49 @@ export function createGrpcServer({ logger, metrics, protoFiles }: GrpcServerOpti
     return { code: status.INTERNAL, details: 'internal error' };
   }
 
-  function wrapUnary(service: string, method: string, handler: UnaryHandler<unknown, unknown>) {
+  /**
+   * The metrics of one method, with its label children bound once (a label lookup per call costs
+   * more than the rest of the bookkeeping): `grpc_service` and `grpc_method` as the proto names
+   * them (`messenger.chat.v1.ChatService`, `SendMessage`).
+   */
+  function methodMetrics(type: GrpcType, path: string) {
+    const [, grpcService = '', grpcMethod = path] = /^\/([^/]+)\/([^/]+)$/.exec(path) ?? [];
+    const labels = { grpc_type: type, grpc_service: grpcService, grpc_method: grpcMethod };
+    const started = metrics.grpc.started.labels(labels);
+    const handling = metrics.grpc.handling.labels(labels);
+    const handled = new Map<status, ReturnType<typeof metrics.grpc.handled.labels>>();
+    return {
+      name: grpcMethod,
+      start() {
+        started.inc();
+        return process.hrtime.bigint();
+      },
+      /** Counts the call's end; returns its duration in seconds. */
+      finish(code: status, since: bigint): number {
+        const seconds = Number(process.hrtime.bigint() - since) / 1e9;
+        let child = handled.get(code);
+        if (!child) handled.set(code, (child = metrics.grpc.handled.labels({ ...labels, grpc_code: status[code] })));
+        child.inc();
+        handling.observe(seconds);
+        return seconds;
+      },
+    };
+  }
+
+  /**
+   * One info line per call that ends, with the caller's request id: a request can be followed
+   * from the gateway through every service it reached (docs/observability.md, "Logs").
+   */
+  function logCall(ctx: CallContext, method: string, code: status, seconds: number) {
+    logger.info({ requestId: ctx.requestId, method, code: status[code], ms: Math.round(seconds * 1000) }, 'grpc call');
+  }
+
+  function wrapUnary(path: string, handler: UnaryHandler<unknown, unknown>) {
+    const measured = methodMetrics('unary', path);
     return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
-      const started = process.hrtime.bigint();
-      const ctx = contextOf(method, call);
-      const finish = (code: status) => {
-        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-        metrics.grpcServerHandled.inc({ service, method, code: status[code] });
-        metrics.grpcServerDuration.observe({ service, method }, seconds);
-        if (logger.isLevelEnabled('debug'))
-          ctx.logger.debug({ code: status[code], ms: Math.round(seconds * 1000) }, 'call');
-      };
+      const started = measured.start();
+      const ctx = contextOf(measured.name, call);
+      const finish = (code: status) => logCall(ctx, measured.name, code, measured.finish(code, started));
       handler(call.request, ctx).then(
         (response) => {
           finish(status.OK);
@@ -160,21 +192,24 @@ export function createGrpcServer({ logger, metrics, protoFiles }: GrpcServerOpti
 
   /** Server-streaming and bidirectional calls: ended when the handler settles. */
   function wrapStream(
-    service: string,
-    method: string,
+    type: GrpcType,
+    path: string,
     run: (call: ServerDuplexStream<unknown, unknown>, ctx: CallContext) => Promise<void>,
   ) {
+    const measured = methodMetrics(type, path);
     return (call: ServerDuplexStream<unknown, unknown>) => {
-      const ctx = contextOf(method, call);
+      const started = measured.start();
+      const ctx = contextOf(measured.name, call);
       ctx.logger.debug('stream opened');
+      const finish = (code: status) => logCall(ctx, measured.name, code, measured.finish(code, started));
       run(call, ctx).then(
         () => {
-          metrics.grpcServerHandled.inc({ service, method, code: 'OK' });
+          finish(call.cancelled ? status.CANCELLED : status.OK);
           if (!call.cancelled) call.end();
         },
         (error: unknown) => {
           const statusObject = fail(ctx, error);
-          metrics.grpcServerHandled.inc({ service, method, code: status[statusObject.code ?? status.INTERNAL] });
+          finish(statusObject.code ?? status.INTERNAL);
           // grpc-js turns an 'error' event on a server stream into the call's final status.
           if (!call.cancelled) call.emit('error', statusObject);
         },
@@ -188,15 +223,16 @@ export function createGrpcServer({ logger, metrics, protoFiles }: GrpcServerOpti
       for (const [key, method] of Object.entries(definition)) {
         const handler = handlers[key as keyof typeof handlers] as unknown;
         if (method.requestStream) {
-          implementation[key] = wrapStream(name, key, handler as DuplexHandler<unknown, unknown>);
+          const type = method.responseStream ? 'bidi_stream' : 'client_stream';
+          implementation[key] = wrapStream(type, method.path, handler as DuplexHandler<unknown, unknown>);
         } else if (method.responseStream) {
           const stream = handler as StreamHandler<unknown, unknown>;
-          implementation[key] = wrapStream(name, key, (call, ctx) => {
+          implementation[key] = wrapStream('server_stream', method.path, (call, ctx) => {
             const writable = call as unknown as ServerWritableStream<unknown, unknown>;
             return stream(writable.request, writable, ctx);
           });
         } else {
-          implementation[key] = wrapUnary(name, key, handler as UnaryHandler<unknown, unknown>);
+          implementation[key] = wrapUnary(method.path, handler as UnaryHandler<unknown, unknown>);
         }
       }
       server.addService(definition, implementation);

@@ -16,7 +16,7 @@ export const testSecret = () => randomBytes(32).toString('base64url');
 
 /** A real auth-service on a free port, with the given database and settings. */
 export async function startAuth(env: Record<string, string | undefined>, logger?: Logger): Promise<AuthApp> {
-  const config = loadAuthConfig({ AUTH_GRPC_LISTEN: '127.0.0.1:0', ...env });
+  const config = loadAuthConfig({ AUTH_GRPC_LISTEN: '127.0.0.1:0', METRICS_PORT: '0', ...env });
   return createAuthApp(config, logger ?? createLogger('auth-service', process.env.LOG_LEVEL ?? 'silent'));
 }
 

@@ -9,13 +9,18 @@ import { loadChatConfig } from '../../services/chat/src/config.js';
 import { chatEntities } from '../../services/chat/src/entities.js';
 import { chatMigrations } from '../../migrations/chat/index.js';
 
-/** A chat-service process of its own (e.g. a second instance on the same database). */
+/**
+ * A chat-service process of its own (e.g. a second instance on the same database). Its metrics
+ * take a free port whatever `config` says: test files run side by side, and chat-service's
+ * fixed default (9410) is for deployments.
+ */
 export function startChat(
   config: ReturnType<typeof loadChatConfig>,
   options: { limits?: Partial<ChatLimits>; typingTtlMs?: number } = {},
 ): Promise<ChatApp> {
   const { limits, typingTtlMs } = options;
-  return createChatApp(config, createLogger('chat-service', process.env.LOG_LEVEL ?? 'silent'), {
+  const freeMetricsPort = { ...config, metrics: { ...config.metrics, port: 0 } };
+  return createChatApp(freeMetricsPort, createLogger('chat-service', process.env.LOG_LEVEL ?? 'silent'), {
     ...(limits ? { limits } : {}),
     ...(typingTtlMs !== undefined ? { typingTtlMs } : {}),
   });

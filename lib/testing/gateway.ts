@@ -15,6 +15,7 @@ export async function startGateway(
     CHAT_GRPC_ADDR: chatPorts.map((port) => `127.0.0.1:${port}`).join(','),
     // No profiles-service unless the caller names one (PROFILES_GRPC_ADDR in `env`).
     PROFILES_GRPC_ADDR: '127.0.0.1:1',
+    METRICS_PORT: '0',
     ...env,
   });
   return createGatewayApp(config, createLogger('gateway', process.env.LOG_LEVEL ?? 'silent'), undefined, options);

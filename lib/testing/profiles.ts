@@ -28,6 +28,7 @@ export function useProfilesService(label: string, ports: () => { auth: number; c
         AUTH_GRPC_ADDR: `127.0.0.1:${auth}`,
         CHAT_GRPC_ADDR: `127.0.0.1:${chat}`,
         JWT_SECRET: secret,
+        METRICS_PORT: '0',
       }),
       createLogger('profiles-service', process.env.LOG_LEVEL ?? 'silent'),
     );

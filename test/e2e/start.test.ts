@@ -41,6 +41,7 @@ beforeAll(async () => {
     CHAT_GRPC_LISTEN: `127.0.0.1:${await freePort()}`,
     PROFILES_GRPC_LISTEN: `127.0.0.1:${await freePort()}`,
     EMBEDDED_PG_PORT: String(await freePort()),
+    METRICS_PORT: '0',
     LOG_LEVEL: 'warn',
   };
 });

@@ -49,7 +49,13 @@ const wrongCredentials = (error: unknown) => isServiceError(error) && error.code
  * before any of them failed) and given back when the login succeeds or fails for another reason
  * than the credentials.
  */
-export function loginGuard(store: LimiterStore, rates: LoginRates, logger: Logger): FieldGuard {
+export function loginGuard(
+  store: LimiterStore,
+  rates: LoginRates,
+  logger: Logger,
+  /** Called with the refusing limiter's name (`login-account-address`, `login-address`, `login-account`). */
+  onRefused: (limit: string) => void = () => {},
+): FieldGuard {
   const pair = store.limiter('login-account-address', rates.perAccountAddress);
   const perAddress = store.limiter('login-address', rates.perAddress);
   const perAccount = store.limiter('login-account', rates.perAccount);
@@ -61,6 +67,12 @@ export function loginGuard(store: LimiterStore, rates: LoginRates, logger: Logge
     address: `failed logins: ${describeRate(rates.perAddress)} per address`,
     account: `failed logins: ${describeRate(rates.perAccount)} per account`,
   };
+  /** The limiters' names by their labels, for the refusal metric. */
+  const names = new Map([
+    [labels.pair, 'login-account-address'],
+    [labels.address, 'login-address'],
+    [labels.account, 'login-account'],
+  ]);
 
   /** The pair ran out: it waits the pair's window times 2^(lockouts before this one). */
   async function lockOut(pairKey: string) {
@@ -94,6 +106,7 @@ export function loginGuard(store: LimiterStore, rates: LoginRates, logger: Logge
       if (!refusal || res.msBeforeNext > refusal.res.msBeforeNext) refusal = { label: counted[i]![2], res };
     }
     if (refusal) {
+      onRefused(names.get(refusal.label) ?? 'login');
       // Not an attempt: the limits that let it through get their point back.
       await giveBack();
       throw rateLimited(refusal.label, refusal.res.msBeforeNext);

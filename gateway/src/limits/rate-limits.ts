@@ -3,7 +3,7 @@ import type { GraphQLSchema } from 'graphql';
 import { bearerToken } from '../../../lib/grpc/metadata.js';
 import { accessTokenKeys, type AccessTokenKeys } from '../../../lib/jwt.js';
 import type { Logger } from '../../../lib/logger.js';
-import { createRedis } from '../../../lib/redis.js';
+import { createRedis, type Redis } from '../../../lib/redis.js';
 import type { GatewayContext } from '../context.js';
 import { addressKey } from './client-address.js';
 import { guardFields, type FieldGuard } from './guard.js';
@@ -11,6 +11,7 @@ import { loginGuard, type LoginRates } from './login.js';
 import { describeRate, type Rate } from './rate.js';
 import { refreshGuard } from './refresh.js';
 import { refusalOf, retryAfterSeconds, take, type Limit } from './refusal.js';
+import type { RateLimiterRes } from 'rate-limiter-flexible';
 import { memoryStore, redisStore, type LimiterStore } from './store.js';
 
 /** The rate limits of the gateway's config (`RATE_LIMITS`, `RATE_LIMIT_*`). */
@@ -41,6 +42,8 @@ export interface RateLimits {
   /** A new WebSocket from `address`: undefined to admit it, else the seconds to wait. */
   admitWebSocket(address: string): Promise<number | undefined>;
   enabled: boolean;
+  /** The Redis connection of the counters, if they are in Redis (for its metric). */
+  redis?: Redis | undefined;
   stop(): Promise<void>;
 }
 
@@ -54,6 +57,8 @@ export interface RateLimitsOptions {
    */
   jwtSecret?: string | undefined;
   logger: Logger;
+  /** Called with the limiter's name for each refusal (`messenger_rate_limit_refusals_total`). */
+  onRefused?: (limit: string) => void;
 }
 
 const off: RateLimits = {
@@ -87,15 +92,29 @@ function callerKeyWith(keys: AccessTokenKeys | undefined) {
  * The gateway's rate limits (see RateLimitsConfig for what each counts), built on
  * rate-limiter-flexible: fixed windows, in Redis when `redis` is given, else in this process.
  */
-export function createRateLimits({ config, redis, jwtSecret, logger }: RateLimitsOptions): RateLimits {
+export function createRateLimits({
+  config,
+  redis,
+  jwtSecret,
+  logger,
+  onRefused = () => {},
+}: RateLimitsOptions): RateLimits {
   if (!config.enabled) return off;
   const connection = redis ? createRedis(redis.url, logger, 'gateway-rate-limits') : undefined;
   const store: LimiterStore = connection ? redisStore(connection, redis!.prefix) : memoryStore();
   const callerKey = callerKeyWith(jwtSecret ? accessTokenKeys(jwtSecret) : undefined);
 
+  /** `consume`, with each refusal counted under `name`. */
+  const counting =
+    (name: string, consume: (key: string) => Promise<RateLimiterRes>) =>
+    (key: string): Promise<RateLimiterRes> =>
+      consume(key).catch((reason: unknown) => {
+        if (refusalOf(reason)) onRefused(name);
+        throw reason;
+      });
   const limit = (name: string, rate: Rate, label: string): Limit => {
     const limiter = store.limiter(name, rate);
-    return { label, consume: (key) => limiter.consume(key) };
+    return { label, consume: counting(name, (key) => limiter.consume(key)) };
   };
   const perCaller =
     (counted: Limit): FieldGuard =>
@@ -116,14 +135,14 @@ export function createRateLimits({ config, redis, jwtSecret, logger }: RateLimit
   );
   const perUser = (field: string, rate: Rate) => `${field}: ${describeRate(rate)} per user`;
   const guards: Record<string, FieldGuard> = {
-    'Mutation.login': loginGuard(store, config.login, logger),
+    'Mutation.login': loginGuard(store, config.login, logger, onRefused),
     'Mutation.register': perAddress(
       limit('register', config.register, `register: ${describeRate(config.register)} per address`),
     ),
-    'Mutation.refreshToken': refreshGuard(store, config.refresh, logger),
+    'Mutation.refreshToken': refreshGuard(store, config.refresh, logger, onRefused),
     'Mutation.sendMessage': perCaller({
       label: `${perUser('sendMessage', config.send)}, and bursts of ${describeRate(config.sendBurst)} more`,
-      consume: (key) => sending.consume(key),
+      consume: counting('send', (key) => sending.consume(key)),
     }),
     'Query.searchUsers': perCaller(limit('search', config.search, perUser('searchUsers', config.search))),
   };
@@ -135,6 +154,7 @@ export function createRateLimits({ config, redis, jwtSecret, logger }: RateLimit
 
   return {
     enabled: true,
+    redis: connection,
     limitSchema: (schema) =>
       guardFields(
         schema,
@@ -147,6 +167,7 @@ export function createRateLimits({ config, redis, jwtSecret, logger }: RateLimit
       } catch (reason) {
         const refused = refusalOf(reason);
         if (!refused) throw reason;
+        onRefused('websockets');
         return retryAfterSeconds(refused.msBeforeNext);
       }
     },

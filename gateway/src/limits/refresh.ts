@@ -18,7 +18,13 @@ const tokenKey = (refreshToken: string) => createHash('sha256').update(refreshTo
  * of the held-back tokens. A refused or failed refresh is not counted (a token that fails is
  * spent or unknown: guessing one is hopeless, 256 random bits).
  */
-export function refreshGuard(store: LimiterStore, rate: Rate, logger: Logger): FieldGuard {
+export function refreshGuard(
+  store: LimiterStore,
+  rate: Rate,
+  logger: Logger,
+  /** Called with `refresh-session` for each refusal. */
+  onRefused: (limit: string) => void = () => {},
+): FieldGuard {
   const perSession = store.limiter('refresh-session', rate);
   const heldBack = store.limiter('refresh-held-back', { points: 1, seconds: rate.seconds });
   const label = `refreshToken: ${describeRate(rate)} per session`;
@@ -26,7 +32,10 @@ export function refreshGuard(store: LimiterStore, rate: Rate, logger: Logger): F
   return async (_ctx, args, run) => {
     const given = typeof args.refreshToken === 'string' ? args.refreshToken : '';
     const held = await heldBack.get(tokenKey(given));
-    if (held) throw rateLimited(label, held.msBeforeNext);
+    if (held) {
+      onRefused('refresh-session');
+      throw rateLimited(label, held.msBeforeNext);
+    }
     const result = await run();
     const tokens = (result as AuthPayloadModel | undefined)?.tokens;
     if (!tokens?.sessionId) return result;

@@ -82,11 +82,13 @@ export function createFanout(options: {
       else groups.set(key, { plan, viewer: perViewer ? subscription.viewer : undefined, recipients: [subscription] });
     }
     const deliverDirect: Commit = (current) => {
+      let written = 0;
       for (const subscription of direct) {
         if (!current(subscription)) continue;
         subscription.handOver(payload);
-        subscription.sink.push?.(payload);
+        if (subscription.sink.push?.(payload)) written++;
       }
+      return written;
     };
     if (groups.size === 0) return deliverDirect;
     const shared = lookups.forEvent(recipients);
@@ -106,6 +108,7 @@ export function createFanout(options: {
         }
       }),
     ).then((rendered): Commit => (current, replay) => {
+      let written = 0;
       for (const { group, json, failed } of rendered) {
         if (failed && logged) {
           logger.warn(
@@ -120,10 +123,10 @@ export function createFanout(options: {
             continue;
           }
           subscription.handOver(payload);
-          subscription.sink.write?.(json);
+          if (subscription.sink.write?.(json)) written++;
         }
       }
-      deliverDirect(current, replay);
+      return written + deliverDirect(current, replay);
     });
   };
 }

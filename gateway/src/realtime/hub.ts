@@ -16,12 +16,13 @@ import type { Subscription } from './subscription.js';
  * another call meanwhile, which replays it); returned by `prepare` once the event is rendered.
  * A recipient the event could not be rendered for (a service its fields need is down) is given
  * to `replay` instead: it is added again from its cursors after a pause, so that the event, and
- * what followed it, reach it once the service is back.
+ * what followed it, reach it once the service is back. Returns how many recipients' sockets (or
+ * streams) it was written to.
  */
 export type Commit = (
   current: (subscription: Subscription) => boolean,
   replay: (subscription: Subscription) => void,
-) => void;
+) => number;
 /** Renders an event for its recipients (once per plan and viewer, see fanout.ts). */
 export type Prepare = (payload: ChatEventPayload, recipients: readonly Subscription[]) => Commit | Promise<Commit>;
 
@@ -96,8 +97,13 @@ export function createEventHub(options: {
   clients: readonly ChatServiceClient[];
   logger: Logger;
   prepare: Prepare;
+  /**
+   * An event was written to `count` subscribers; `committedAtMs` is its commit in chat-service
+   * for a live event, none for one read back from the log (metrics/gateway-metrics.ts).
+   */
+  onDelivered?: (count: number, committedAtMs: number | undefined) => void;
 }): EventHub {
-  const { clients, logger, prepare } = options;
+  const { clients, logger, prepare, onDelivered = () => {} } = options;
   const calls: (DeliverCall | undefined)[] = clients.map(() => undefined);
   const reconnectMs = clients.map(() => RETRY_MIN_MS);
   const reconnectTimers: (NodeJS.Timeout | undefined)[] = clients.map(() => undefined);
@@ -182,21 +188,23 @@ export function createEventHub(options: {
     const kind = response.kind;
     switch (kind?.$case) {
       case 'delivery': {
-        const payload = toPayload(ChatEvent.decode(kind.delivery.event));
+        const event = ChatEvent.decode(kind.delivery.event);
+        const payload = toPayload(event);
         if (!payload) return;
+        const committedAt = event.committedAt?.getTime();
         const recipients: Subscription[] = [];
         for (const id of kind.delivery.subscribers) {
           const subscription = call.members.get(id);
           if (subscription) recipients.push(subscription);
         }
-        if (recipients.length > 0) call.inOrder(current(call, recipients, prepare(payload, recipients)));
+        if (recipients.length > 0) call.inOrder(current(call, recipients, prepare(payload, recipients), committedAt));
         return;
       }
       case 'snapshot': {
         const subscription = call.members.get(kind.snapshot.subscriber);
         if (!subscription) return;
         for (const joined of subscription.onSnapshot(kind.snapshot.chats)) {
-          call.inOrder(current(call, [subscription], prepare(joined, [subscription])));
+          call.inOrder(current(call, [subscription], prepare(joined, [subscription]), undefined));
         }
         return;
       }
@@ -216,13 +224,21 @@ export function createEventHub(options: {
   }
 
   /** Hands the event over, in order, to the recipients still on this call under the id it came for. */
-  function current(call: DeliverCall, recipients: readonly Subscription[], prepared: Commit | Promise<Commit>) {
+  function current(
+    call: DeliverCall,
+    recipients: readonly Subscription[],
+    prepared: Commit | Promise<Commit>,
+    committedAt: number | undefined,
+  ) {
     const ids = new Map(recipients.map((subscription) => [subscription, subscription.id]));
     const stillHere = (subscription: Subscription) => !subscription.closed && subscription.id === ids.get(subscription);
     const replay = (subscription: Subscription) => {
       if (stillHere(subscription)) replayLater(call, subscription);
     };
-    return Promise.resolve(prepared).then((commit) => () => commit(stillHere, replay));
+    return Promise.resolve(prepared).then((commit) => () => {
+      const written = commit(stillHere, replay);
+      if (written > 0) onDelivered(written, committedAt);
+    });
   }
 
   /** Per subscription, the pause before it is added again after an event failed to render for it. */

@@ -43,13 +43,15 @@ export function iteratorSubscription(options: {
         wake = undefined;
         ctx.resetLoaders();
         resolve({ value: payload, done: false });
-        return;
+        return true;
       }
       queue.push(payload);
       if (queue.length > MAX_WAITING) {
         hub.remove(subscription);
         this.end(new Error('too slow; resume from your cursors'));
+        return false;
       }
+      return true;
     },
     end(error) {
       if (ended) return;

@@ -21,10 +21,10 @@ export interface ResumeCursor {
  */
 export interface EventSink {
   readonly plan?: EventPlan;
-  /** A rendered `next` payload (sinks with a plan). */
-  write?(payloadJson: Buffer): void;
-  /** An event to render (sinks without a plan). */
-  push?(payload: ChatEventPayload): void;
+  /** A rendered `next` payload (sinks with a plan); whether it was written to the socket. */
+  write?(payloadJson: Buffer): boolean;
+  /** An event to render (sinks without a plan); whether it was taken. */
+  push?(payload: ChatEventPayload): boolean;
   /** The subscription ended: with an error to report, or none (the client went away). */
   end(error?: unknown): void;
 }

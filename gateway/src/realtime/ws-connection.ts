@@ -24,6 +24,7 @@ import type { EventHub } from './hub.js';
 import { planFor, type EventPlan } from './plan.js';
 import type { Viewer } from './subscription.js';
 import { wsSubscription } from './ws-subscription.js';
+import { subscriptionStarted, type RecordOperation } from '../metrics/operations.js';
 
 /** What yoga's envelop hands back per operation (its own typing of these is `any`). */
 export interface Enveloped {
@@ -48,6 +49,11 @@ export interface WsConnectionOptions {
   caps: RealtimeCaps;
   /** How long a socket may stay without `connection_init`. @default 3000 */
   initTimeoutMs?: number;
+  /**
+   * Records a subscription's start (queries and mutations are recorded by the envelop's
+   * plugin, metrics/operations.ts, as they run through it).
+   */
+  recordOperation?: RecordOperation;
 }
 
 /** An operation of the socket that runs: `stop` ends it (the client completed it, or left). */
@@ -200,6 +206,7 @@ export class WsConnection {
 
   private async start(id: string, payload: SubscribePayload, starting: Running) {
     const { options } = this;
+    const began = performance.now();
     const requestId = randomUUID();
     const enveloped = options.getEnveloped({ requestId, params: payload });
     let document;
@@ -247,6 +254,16 @@ export class WsConnection {
       return;
     }
     const started = await createSourceEventStream(args);
+    if (options.recordOperation) {
+      subscriptionStarted(options.recordOperation, {
+        requestId,
+        document,
+        operationName: payload.operationName,
+        userId: viewer.userId,
+        seconds: (performance.now() - began) / 1000,
+        errors: Symbol.asyncIterator in started ? undefined : started.errors,
+      });
+    }
     if (!(Symbol.asyncIterator in started)) {
       // Refused before it started (bad arguments, no session): masked as every other error.
       if (this.running.get(id) !== starting) return;

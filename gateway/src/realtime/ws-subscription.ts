@@ -54,12 +54,13 @@ export function wsSubscription(options: {
     plan: options.plan,
     write(payloadJson) {
       const { socket } = frames;
-      if (socket.readyState !== socket.OPEN) return;
+      if (socket.readyState !== socket.OPEN) return false;
       if (socket.bufferedAmount > frames.maxBuffered) {
         socket.close(closeCodes.tryAgainLater, 'too slow; reconnect and resume from your cursors');
-        return;
+        return false;
       }
       socket.send(Buffer.concat([head, payloadJson, TAIL]), { binary: false });
+      return true;
     },
     end(error) {
       finish(error === undefined ? done : { value: options.errorResult(error), done: false });

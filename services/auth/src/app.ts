@@ -1,5 +1,5 @@
 import { accessTokenKeys } from '../../../lib/jwt.js';
-import { openDatabase, type MikroORM } from '../../../lib/db.js';
+import { openDatabase, poolState, type MikroORM } from '../../../lib/db.js';
 import { createGrpcServer } from '../../../lib/grpc/server.js';
 import type { Logger } from '../../../lib/logger.js';
 import { createMetrics } from '../../../lib/metrics.js';
@@ -53,6 +53,8 @@ export async function createAuthApp(config: AuthConfig, logger: Logger): Promise
   const accounts = createAccounts({ orm, sessions });
   const shutdown = new AbortController();
   const metrics = createMetrics('auth');
+  metrics.watchPool(() => poolState(orm));
+  for (const redis of redisConnections) metrics.watchRedis(redis);
   const server = createGrpcServer({ logger, metrics, protoFiles: ['auth/v1/auth.proto'] });
   server.add(
     'messenger.auth.v1.AuthService',

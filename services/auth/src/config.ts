@@ -12,7 +12,8 @@ export const authEnvSchema = z.object({
   ACCESS_TOKEN_TTL: env.duration('15m'),
   REFRESH_TOKEN_TTL: env.duration('30d'),
   MAX_SESSIONS_PER_USER: env.count(100),
-  METRICS_PORT: env.port(0),
+  /** Prometheus /metrics, on a fixed port a scrape config can name (docs/observability.md); 0: a free one. */
+  METRICS_PORT: env.port(9401),
   METRICS_HOST: z.string().default('127.0.0.1'),
 });
 

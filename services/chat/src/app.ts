@@ -1,5 +1,6 @@
 import { status } from '@grpc/grpc-js';
-import { openDatabase, type MikroORM } from '../../../lib/db.js';
+import { Gauge } from 'prom-client';
+import { openDatabase, poolState, type MikroORM } from '../../../lib/db.js';
 import { isServiceError, unavailable } from '../../../lib/errors.js';
 import { createServiceClient } from '../../../lib/grpc/client.js';
 import { callMetadata } from '../../../lib/grpc/metadata.js';
@@ -70,7 +71,7 @@ export async function createChatApp(
     try {
       const { results } = await auth.unary.getUsers(
         { ids },
-        { metadata: callMetadata({ authorization: caller.authorization }) },
+        { metadata: callMetadata({ authorization: caller.authorization, requestId: caller.requestId }) },
       );
       return new Set(results.flatMap((result) => (result.user ? [result.user.id] : [])));
     } catch (error) {
@@ -105,6 +106,16 @@ export async function createChatApp(
   const chats = createChats({ orm, bus, users, caps: config.caps });
   const messages = createMessages({ orm, bus, receipts });
   const metrics = createMetrics('chat');
+  metrics.watchPool(() => poolState(orm));
+  new Gauge({
+    name: 'messenger_chat_subscribers',
+    help: 'Subscribers (Subscribe calls, and subscriptions on Deliver calls) this chat-service instance serves.',
+    registers: [metrics.registry],
+    collect() {
+      this.set(hub.size());
+    },
+  });
+  for (const redis of redisConnections) metrics.watchRedis(redis);
   const server = createGrpcServer({ logger, metrics, protoFiles: ['chat/v1/chat.proto'] });
   server.add(
     'messenger.chat.v1.ChatService',

@@ -2,7 +2,12 @@ import { EventEmitter } from 'node:events';
 import type { LoggedEvent } from './log.js';
 
 /** Events that are not in the log: published live only. */
-export type LiveEvent =
+export type LiveEvent = LiveChange & {
+  /** When it was published (ms since the epoch): see `committedNow`. */
+  committedAt?: number | undefined;
+};
+
+type LiveChange =
   /** A new chat (seq 0, not logged): its members' streams start following it. */
   | { kind: 'created'; chatId: string; memberIds: string[] }
   | { kind: 'read'; chatId: string; userId: string; lastReadSeq: number }
@@ -29,12 +34,22 @@ export interface ChatBus {
   close(): Promise<void>;
 }
 
+/**
+ * Stamps `event` with the time it is published, which is right after its commit: frames carry it
+ * (`ChatEvent.committed_at`) so that the gateway can measure the time from commit to socket.
+ * Events read back from the log have none.
+ */
+export function committedNow(event: BusEvent): BusEvent {
+  event.event.committedAt = Date.now();
+  return event;
+}
+
 /** One chat-service instance: events go straight to this process's streams. */
 export function memoryChatBus(): ChatBus {
   const emitter = new EventEmitter().setMaxListeners(0);
   return {
     async publish(event) {
-      emitter.emit('event', event);
+      emitter.emit('event', committedNow(event));
     },
     subscribe(listener) {
       const onEvent = (event: BusEvent) => listener.event(event);

@@ -12,7 +12,8 @@ export const chatEnvSchema = z.object({
   REDIS_URL: env.redisUrl(),
   REDIS_PREFIX: z.string().default('messenger:'),
   JWT_SECRET: env.jwtSecret(),
-  METRICS_PORT: env.port(0),
+  /** Prometheus /metrics, on a fixed port a scrape config can name (docs/observability.md); 0: a free one. */
+  METRICS_PORT: env.port(9410),
   METRICS_HOST: z.string().default('127.0.0.1'),
   MAX_CHATS_PER_USER: env.count(2_000),
   MAX_GROUP_MEMBERS: env.count(10_000),

@@ -93,7 +93,8 @@ export function chatHandlers({
       call.sendMetadata(new Metadata());
       await serveDeliver(
         hub,
-        (authorization) => verifier.verify(callMetadata({ authorization }), { allowExpired: true }),
+        (authorization) =>
+          verifier.verify(callMetadata({ authorization, requestId: ctx.requestId }), { allowExpired: true }),
         call,
         ctx.signal,
         limits,

@@ -43,6 +43,8 @@ export interface LoggedEvent {
   message?: MessageRow | undefined;
   /** For message events of a reply: the message it replies to. */
   replyTo?: MessageRow | undefined;
+  /** When it was published after its commit (ms since the epoch); none when read from the log. */
+  committedAt?: number | undefined;
 }
 
 export interface LockedChat {

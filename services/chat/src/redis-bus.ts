@@ -1,6 +1,6 @@
 import type { Logger } from '../../../lib/logger.js';
 import type { Redis } from '../../../lib/redis.js';
-import type { BusEvent, BusListener, ChatBus } from './bus.js';
+import { committedNow, type BusEvent, type BusListener, type ChatBus } from './bus.js';
 
 /**
  * The bus between several chat-service instances: Redis pub/sub on one channel. Every instance,
@@ -35,7 +35,7 @@ export function redisChatBus(publisher: Redis, subscriber: Redis, prefix: string
       // The change is committed already: a lost publish must neither fail nor hold up the call
       // (while Redis is away, ioredis would queue it through its reconnect attempts). Streams
       // recover the event from the log: the next event's gap read, or the reset when Redis returns.
-      publisher.publish(channel, JSON.stringify(event)).catch((error: unknown) => {
+      publisher.publish(channel, JSON.stringify(committedNow(event))).catch((error: unknown) => {
         logger.warn({ err: error }, 'could not publish a chat event');
       });
     },

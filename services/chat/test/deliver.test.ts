@@ -333,7 +333,13 @@ describe('Deliver', () => {
         await subscriber.until((e) => receiptOf(e)?.userId === a!.id);
         const events = subscriber.events.filter((e) => e.chatId === chat.id);
         // The announcement first; then the log, each once in order; receipts are live (seq 0).
-        expect(events[0]).toEqual({ chatId: chat.id, seq: 0, kind: { $case: 'chatUpdated', chatUpdated: {} } });
+        expect(events[0]).toEqual({
+          chatId: chat.id,
+          seq: 0,
+          kind: { $case: 'chatUpdated', chatUpdated: {} },
+          // Live events carry their commit time (the gateway's delivery-latency metric).
+          committedAt: expect.any(Date) as Date,
+        });
         expect(loggedOf(events, chat.id).map((e) => messageOf(e)?.body)).toEqual(['first', 'second']);
         expect(events.filter(is('readReceipt')).map(receiptOf)).toEqual([
           { userId: creator!.id, lastReadSeq: 1 },
@@ -365,11 +371,13 @@ describe('Deliver', () => {
         chatId: chat.id,
         seq: 0,
         kind: { $case: 'typing', typing: { userId: typist[0]!.id, typing: true } },
+        committedAt: expect.any(Date) as Date,
       };
       const receipt = {
         chatId: chat.id,
         seq: 0,
         kind: { $case: 'readReceipt', readReceipt: { userId: other!.id, lastReadSeq: 1 } },
+        committedAt: expect.any(Date) as Date,
       };
       for (const subscriber of others) {
         const events = await subscriber.until(withBody('marker'));

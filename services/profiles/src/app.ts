@@ -1,5 +1,5 @@
 import { status } from '@grpc/grpc-js';
-import { openDatabase, type MikroORM } from '../../../lib/db.js';
+import { openDatabase, poolState, type MikroORM } from '../../../lib/db.js';
 import { isServiceError, unavailable } from '../../../lib/errors.js';
 import { createServiceClient } from '../../../lib/grpc/client.js';
 import { callMetadata } from '../../../lib/grpc/metadata.js';
@@ -41,7 +41,13 @@ export async function createProfilesApp(config: ProfilesConfig, logger: Logger):
       const { results } = await auth.unary.getUsers(
         { ids },
         // The caller's own call may be a subscription's read: the mark travels on.
-        { metadata: callMetadata({ authorization: caller.authorization, subscription: caller.forSubscription }) },
+        {
+          metadata: callMetadata({
+            authorization: caller.authorization,
+            subscription: caller.forSubscription,
+            requestId: caller.requestId,
+          }),
+        },
       );
       return new Map(
         results.flatMap((result) => (result.user ? [[result.user.id, result.user.username] as const] : [])),
@@ -55,11 +61,15 @@ export async function createProfilesApp(config: ProfilesConfig, logger: Logger):
     orm,
     usernames,
     notify: async (caller) => {
-      await chat.unary.notifyUserUpdated({}, { metadata: callMetadata({ authorization: caller.authorization }) });
+      await chat.unary.notifyUserUpdated(
+        {},
+        { metadata: callMetadata({ authorization: caller.authorization, requestId: caller.requestId }) },
+      );
     },
     logger,
   });
   const metrics = createMetrics('profiles');
+  metrics.watchPool(() => poolState(orm));
   const server = createGrpcServer({ logger, metrics, protoFiles: ['profiles/v1/profiles.proto'] });
   server.add('messenger.profiles.v1.ProfilesService', ProfilesServiceService, profilesHandlers({ verifier, profiles }));
   const port = await server.listen(config.listen);

@@ -10,7 +10,8 @@ export const profilesEnvSchema = z.object({
   CHAT_GRPC_ADDR: env.addressList('127.0.0.1:7052'),
   GRPC_DEADLINE: env.duration('5s'),
   JWT_SECRET: env.jwtSecret(),
-  METRICS_PORT: env.port(0),
+  /** Prometheus /metrics, on a fixed port a scrape config can name (docs/observability.md); 0: a free one. */
+  METRICS_PORT: env.port(9402),
   METRICS_HOST: z.string().default('127.0.0.1'),
 });
 

@@ -371,6 +371,11 @@ export interface ChatEvent {
     | { $case: 'typing'; typing: TypingEvent }
     | { $case: 'userUpdated'; userUpdated: UserUpdatedEvent }
     | undefined;
+  /**
+   * When chat-service committed the event, for the gateway's delivery-latency metric; unset for
+   * events read back from the log (replays, gap reads), whose commit may be long past.
+   */
+  committedAt: Date | undefined;
 }
 
 export interface SubscribeResponse {
@@ -4581,7 +4586,7 @@ export const UserUpdatedEvent: MessageFns<UserUpdatedEvent> = {
 };
 
 function createBaseChatEvent(): ChatEvent {
-  return { chatId: '', seq: 0, kind: undefined };
+  return { chatId: '', seq: 0, kind: undefined, committedAt: undefined };
 }
 
 export const ChatEvent: MessageFns<ChatEvent> = {
@@ -4617,6 +4622,9 @@ export const ChatEvent: MessageFns<ChatEvent> = {
       case 'userUpdated':
         UserUpdatedEvent.encode(message.kind.userUpdated, writer.uint32(82).fork()).join();
         break;
+    }
+    if (message.committedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.committedAt), writer.uint32(90).fork()).join();
     }
     return writer;
   },
@@ -4717,6 +4725,14 @@ export const ChatEvent: MessageFns<ChatEvent> = {
             message.kind = { $case: 'userUpdated', userUpdated: UserUpdatedEvent.decode(reader, reader.uint32()) };
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.committedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4777,6 +4793,11 @@ export const ChatEvent: MessageFns<ChatEvent> = {
                                         userUpdated: UserUpdatedEvent.fromJSON(object.user_updated),
                                       }
                                     : undefined,
+      committedAt: isSet(object.committedAt)
+        ? fromJsonTimestamp(object.committedAt)
+        : isSet(object.committed_at)
+          ? fromJsonTimestamp(object.committed_at)
+          : undefined,
     };
   },
 
@@ -4804,6 +4825,9 @@ export const ChatEvent: MessageFns<ChatEvent> = {
       obj.typing = TypingEvent.toJSON(message.kind.typing);
     } else if (message.kind?.$case === 'userUpdated') {
       obj.userUpdated = UserUpdatedEvent.toJSON(message.kind.userUpdated);
+    }
+    if (message.committedAt !== undefined) {
+      obj.committedAt = message.committedAt.toISOString();
     }
     return obj;
   },
@@ -4874,6 +4898,7 @@ export const ChatEvent: MessageFns<ChatEvent> = {
         break;
       }
     }
+    message.committedAt = object.committedAt ?? undefined;
     return message;
   },
 };

@@ -53,7 +53,7 @@ export function loggedFrameWithout(event: LoggedEvent, hidden: ReadonlySet<strin
 }
 
 function buildLogged(event: LoggedEvent): LoggedFrames {
-  const base = { chatId: event.chatId, seq: event.seq };
+  const base = { chatId: event.chatId, seq: event.seq, committedAt: dateOf(event.committedAt) };
   const message = event.message ? toMessage(event.message, event.replyTo) : undefined;
   const frame = (kind: ChatEvent['kind']) => new Frame({ ...base, kind });
   switch (event.kind) {
@@ -82,24 +82,34 @@ export function liveFrame(event: LiveEvent): Frame {
   return frame;
 }
 
+const dateOf = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms));
+
 function buildLive(event: LiveEvent): Frame {
+  const committedAt = dateOf(event.committedAt);
   switch (event.kind) {
     case 'created':
       // A new chat starts at seq 0, which is not in the log: announced as ChatUpdated.
-      return new Frame({ chatId: event.chatId, seq: 0, kind: { $case: 'chatUpdated', chatUpdated: {} } });
+      return new Frame({ chatId: event.chatId, seq: 0, kind: { $case: 'chatUpdated', chatUpdated: {} }, committedAt });
     case 'read':
       return new Frame({
         chatId: event.chatId,
         seq: 0,
         kind: { $case: 'readReceipt', readReceipt: { userId: event.userId, lastReadSeq: event.lastReadSeq } },
+        committedAt,
       });
     case 'typing':
       return new Frame({
         chatId: event.chatId,
         seq: 0,
         kind: { $case: 'typing', typing: { userId: event.userId, typing: event.typing } },
+        committedAt,
       });
     case 'user_updated':
-      return new Frame({ chatId: '', seq: 0, kind: { $case: 'userUpdated', userUpdated: { userId: event.userId } } });
+      return new Frame({
+        chatId: '',
+        seq: 0,
+        kind: { $case: 'userUpdated', userUpdated: { userId: event.userId } },
+        committedAt,
+      });
   }
 }
