@@ -1,11 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphqlClient } from '../../lib/testing/gateway.js';
-import { freePort } from '../../lib/testing/ports.js';
-import { alive, descendants } from '../../lib/testing/processes.js';
+import { alive, descendants, embeddedLauncherEnv } from '../../lib/testing/processes.js';
 
 /**
  * `npm start` as a newcomer runs it: embedded PostgreSQL in a fresh DATA_DIR, every process,
@@ -14,40 +12,16 @@ import { alive, descendants } from '../../lib/testing/processes.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
-let dir: string;
 let env: NodeJS.ProcessEnv;
 let gatewayPort: number;
+let dispose: () => Promise<void>;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'messenger-e2e-'));
-  await chmod(dir, 0o755); // the embedded PostgreSQL runs as `postgres` when tests run as root
-  gatewayPort = await freePort();
-  const {
-    TEST_DATABASE_URL: _t,
-    AUTH_DATABASE_URL: _a,
-    CHAT_DATABASE_URL: _c,
-    PROFILES_DATABASE_URL: _p,
-    JWT_SECRET: _j,
-    REDIS_URL: _r,
-    ...rest
-  } = process.env;
-  env = {
-    ...rest,
-    DATA_DIR: join(dir, 'data'),
-    // Built here rather than into the repository's web/dist, which a running `npm start` may serve.
-    WEB_ROOT: join(dir, 'web'),
-    GATEWAY_PORT: String(gatewayPort),
-    AUTH_GRPC_LISTEN: `127.0.0.1:${await freePort()}`,
-    CHAT_GRPC_LISTEN: `127.0.0.1:${await freePort()}`,
-    PROFILES_GRPC_LISTEN: `127.0.0.1:${await freePort()}`,
-    EMBEDDED_PG_PORT: String(await freePort()),
-    METRICS_PORT: '0',
-    LOG_LEVEL: 'warn',
-  };
+  ({ env, gatewayPort, dispose } = await embeddedLauncherEnv('e2e'));
 });
 
 afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
+  await dispose();
 });
 
 async function start(): Promise<{ child: ChildProcess; seconds: number; output: () => string }> {

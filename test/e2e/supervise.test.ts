@@ -1,11 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphqlClient } from '../../lib/testing/gateway.js';
-import { freePort } from '../../lib/testing/ports.js';
-import { alive, descendants, findBelow } from '../../lib/testing/processes.js';
+import { alive, descendants, embeddedLauncherEnv, findBelow } from '../../lib/testing/processes.js';
 import { until } from '../../lib/testing/wait.js';
 
 /**
@@ -25,43 +21,22 @@ const ENTRIES = {
   postmaster: /bin\/postgres\b/,
 };
 
-let dir: string;
 let env: NodeJS.ProcessEnv;
 let gatewayPort: number;
+let dispose: () => Promise<void>;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'messenger-supervise-'));
-  await chmod(dir, 0o755); // the embedded PostgreSQL runs as `postgres` when tests run as root
-  gatewayPort = await freePort();
-  const {
-    TEST_DATABASE_URL: _t,
-    AUTH_DATABASE_URL: _a,
-    CHAT_DATABASE_URL: _c,
-    PROFILES_DATABASE_URL: _p,
-    ...rest
-  } = process.env;
-  env = {
-    ...rest,
-    JWT_SECRET: '',
-    REDIS_URL: '',
-    DATA_DIR: join(dir, 'data'),
-    WEB_ROOT: join(dir, 'web'),
-    GATEWAY_PORT: String(gatewayPort),
-    AUTH_GRPC_LISTEN: `127.0.0.1:${await freePort()}`,
-    CHAT_GRPC_LISTEN: `127.0.0.1:${await freePort()}`,
-    PROFILES_GRPC_LISTEN: `127.0.0.1:${await freePort()}`,
-    EMBEDDED_PG_PORT: String(await freePort()),
-    METRICS_PORT: '0',
+  ({ env, gatewayPort, dispose } = await embeddedLauncherEnv('supervise', {
     LOG_LEVEL: 'info',
     RESTART_BACKOFF: '100ms',
     RESTART_MAX_PER_MINUTE: '3',
     // Each check registers an account, more often than the per-address limit allows.
     RATE_LIMITS: 'off',
-  };
+  }));
 });
 
 afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
+  await dispose();
 });
 
 interface Launcher {
