@@ -2,36 +2,12 @@
 // on a fresh DATA_DIR (cluster creation and migrations included) and on restarts of the same
 // one. Prints the first start and the median, min and max of the restarts.
 import { spawn } from 'node:child_process';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { freePort } from '../lib/testing/ports.js';
+import { embeddedLauncherEnv } from '../lib/testing/processes.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const RESTARTS = Number(process.argv[2] ?? 5);
 
-const dir = await mkdtemp(join(tmpdir(), 'messenger-bench-'));
-await chmod(dir, 0o755);
-const gatewayPort = await freePort();
-const {
-  AUTH_DATABASE_URL: _a,
-  CHAT_DATABASE_URL: _c,
-  PROFILES_DATABASE_URL: _p,
-  JWT_SECRET: _j,
-  REDIS_URL: _r,
-  ...inherited
-} = process.env;
-const env = {
-  ...inherited,
-  DATA_DIR: join(dir, 'data'),
-  GATEWAY_PORT: String(gatewayPort),
-  AUTH_GRPC_LISTEN: `127.0.0.1:${await freePort()}`,
-  CHAT_GRPC_LISTEN: `127.0.0.1:${await freePort()}`,
-  PROFILES_GRPC_LISTEN: `127.0.0.1:${await freePort()}`,
-  EMBEDDED_PG_PORT: String(await freePort()),
-  METRICS_PORT: '0',
-  LOG_LEVEL: 'warn',
-};
+const { env, gatewayPort, dispose } = await embeddedLauncherEnv('bench');
 
 /** Starts the launcher, waits for /readyz, stops it; resolves to the seconds until ready. */
 async function timeStart(): Promise<number> {
@@ -67,5 +43,5 @@ try {
       `min ${fmt(restarts[0]!)}, max ${fmt(restarts.at(-1)!)}\n`,
   );
 } finally {
-  await rm(dir, { recursive: true, force: true });
+  await dispose();
 }
