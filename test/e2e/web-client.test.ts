@@ -272,6 +272,8 @@ describe.skipIf(!browser)('web client in Chromium', () => {
       await send(o.page, 'Just you and me');
       await expect.poll(titles).toEqual([owner.username, 'Weekend plans']);
       await chatItem(o.page).filter({ hasText: 'Weekend plans' }).getByRole('link').click();
+      // Typed before the group's view replaced the direct chat's, the message would go there.
+      await o.page.getByRole('heading', { name: 'Weekend plans' }).waitFor();
       await send(o.page, 'Saturday?');
       await expect.poll(titles).toEqual(['Weekend plans', owner.username]);
       await chatItem(m.page).filter({ hasText: 'Weekend plans' }).getByRole('link').click();
