@@ -1,3 +1,6 @@
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { z } from 'zod';
 import { config as loadDotenv } from 'dotenv';
 
@@ -78,6 +81,96 @@ export const env = {
   /** HS256 needs a key at least as long as the hash: 32 bytes. */
   jwtSecret: () => z.string({ error: 'is required' }).min(32, 'must be at least 32 characters'),
 };
+
+/** A PEM file read once at start, with its absolute path (a child process may run elsewhere). */
+export interface PemFile {
+  path: string;
+  pem: Buffer;
+}
+
+/**
+ * The path of a PEM file holding a certificate (the first one of a bundle is checked) or a
+ * private key: read and parsed at start, so that a missing, unreadable or wrong file is a
+ * configuration error naming its variable rather than a failed handshake later.
+ */
+const pemFile = (kind: 'certificate' | 'key') =>
+  z
+    .string()
+    .transform((path, ctx): PemFile => {
+      const absolute = resolve(path);
+      let pem: Buffer;
+      try {
+        pem = readFileSync(absolute);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: `cannot read ${absolute}: ${(error as Error).message}` });
+        return z.NEVER;
+      }
+      try {
+        if (kind === 'key') createPrivateKey(pem);
+        else new X509Certificate(pem);
+      } catch {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${absolute} holds no PEM ${kind === 'key' ? 'private key (unencrypted)' : 'certificate'}`,
+        });
+        return z.NEVER;
+      }
+      return { path: absolute, pem };
+    })
+    .optional();
+
+/**
+ * gRPC TLS, the same three variables for every process (spread into each config schema): unset,
+ * plaintext. See `grpcTlsFrom`.
+ */
+export const grpcTlsEnv = {
+  /** This process's certificate (chain), PEM: served by a service, and the client certificate of every call it makes. */
+  GRPC_TLS_CERT_FILE: pemFile('certificate'),
+  /** The private key of GRPC_TLS_CERT_FILE, PEM. */
+  GRPC_TLS_KEY_FILE: pemFile('key'),
+  /** The CA (bundle) that verifies peers: clients check servers with it, servers then require client certificates (mTLS). */
+  GRPC_TLS_CA_FILE: pemFile('certificate'),
+};
+
+type GrpcTlsEnv = { [K in keyof typeof grpcTlsEnv]?: PemFile | undefined };
+
+/** What a process's gRPC servers and clients use; undefined: plaintext. */
+export interface GrpcTls {
+  /** This process's certificate chain and key (both or neither). */
+  cert?: Buffer | undefined;
+  key?: Buffer | undefined;
+  /** Verifies peers: servers' certificates, and clients' (then required: mTLS). Unset: clients use Node's public roots. */
+  ca?: Buffer | undefined;
+  /** The variables as given, absolute, for child processes (the launcher). */
+  env: Record<string, string>;
+}
+
+/**
+ * The gRPC TLS settings of a process, or undefined for plaintext (none set). The certificate and
+ * key come as a pair that must match. `serves`: the process runs a gRPC server, which cannot
+ * speak TLS without a certificate, so GRPC_TLS_CA_FILE alone is refused there (a gateway, only a
+ * client, may verify servers with a CA and present no certificate of its own).
+ */
+export function grpcTlsFrom(e: GrpcTlsEnv, { serves }: { serves: boolean }): GrpcTls | undefined {
+  const { GRPC_TLS_CERT_FILE: cert, GRPC_TLS_KEY_FILE: key, GRPC_TLS_CA_FILE: ca } = e;
+  if (!cert && !key && !ca) return undefined;
+  const problems: string[] = [];
+  if (cert && !key) problems.push('GRPC_TLS_KEY_FILE: is required with GRPC_TLS_CERT_FILE');
+  if (key && !cert) problems.push('GRPC_TLS_CERT_FILE: is required with GRPC_TLS_KEY_FILE');
+  if (!cert && !key && serves) {
+    problems.push('GRPC_TLS_CERT_FILE: is required with GRPC_TLS_CA_FILE (a service serves TLS with its certificate)');
+  }
+  if (cert && key && !new X509Certificate(cert.pem).checkPrivateKey(createPrivateKey(key.pem))) {
+    problems.push(`GRPC_TLS_KEY_FILE: ${key.path} is not the key of the certificate in ${cert.path}`);
+  }
+  if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  const env: Record<string, string> = {};
+  for (const name of Object.keys(grpcTlsEnv) as (keyof GrpcTlsEnv)[]) {
+    const file = e[name];
+    if (file) env[name] = file.path;
+  }
+  return { cert: cert?.pem, key: key?.pem, ca: ca?.pem, env };
+}
 
 /** Loads `.env` (never overriding variables already set) once per process. */
 let dotenvLoaded = false;

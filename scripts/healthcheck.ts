@@ -2,13 +2,19 @@
 // probes natively): exits 0 when the process answers, 1 otherwise.
 //   node dist/scripts/healthcheck.js http://127.0.0.1:8080/readyz   an HTTP 2xx within the timeout
 //   node dist/scripts/healthcheck.js grpc://127.0.0.1:7051          grpc.health.v1 SERVING
+// A gRPC check speaks the process's own TLS (GRPC_TLS_*, the same variables and files as the
+// process it probes): with mTLS it presents the process's certificate.
+import { z } from 'zod';
+import { grpcTlsEnv, grpcTlsFrom, loadEnv } from '../lib/env.js';
 import { createHealthChecker } from '../lib/grpc/health.js';
 
 const TIMEOUT_MS = 2_000;
 
 async function healthy(target: string): Promise<boolean> {
   if (target.startsWith('grpc://')) {
-    const checker = createHealthChecker();
+    const tls = grpcTlsFrom(loadEnv(z.object(grpcTlsEnv)), { serves: false });
+    // The certificate names the service, not 127.0.0.1: only the CA is checked here.
+    const checker = createHealthChecker(tls, { verifyHostname: false });
     try {
       return await checker.check(target.slice('grpc://'.length), TIMEOUT_MS);
     } finally {

@@ -4,7 +4,7 @@
 // SIGINT (Ctrl-C) or SIGTERM stops them all, the services first, PostgreSQL last.
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, configOrExit } from '../lib/env.js';
+import { ConfigError, configOrExit, grpcTlsFrom } from '../lib/env.js';
 import { createLogger } from '../lib/logger.js';
 import { buildWeb, DEFAULT_WEB_ROOT } from './build-web.js';
 import { loadLauncherEnv } from './config.js';
@@ -27,6 +27,8 @@ const started = performance.now();
 const config = configOrExit(loadLauncherEnv);
 const logger = createLogger('launcher', config.LOG_LEVEL);
 const webRoot = resolve(config.WEB_ROOT ?? DEFAULT_WEB_ROOT);
+/** The gRPC TLS files as absolute paths: the processes run in the repository, wherever this was started. */
+const grpcTlsFiles = grpcTlsFrom(config, { serves: true })?.env ?? {};
 
 /** The web client did not build: said plainly, like a configuration error. */
 class WebBuildError extends Error {
@@ -85,7 +87,7 @@ function stop(exitCode: number): Promise<void> {
  */
 function startService(name: string, entry: string, env: Record<string, string>): void {
   SERVICES.push(name);
-  supervisor.start({ name, entry, env: { OTEL_SERVICE_NAME: name.replace(/#\d+$/, ''), ...env } });
+  supervisor.start({ name, entry, env: { OTEL_SERVICE_NAME: name.replace(/#\d+$/, ''), ...grpcTlsFiles, ...env } });
 }
 
 /**

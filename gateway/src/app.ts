@@ -82,7 +82,7 @@ export async function createGatewayApp(
   const gatewayMetrics = createGatewayMetrics(metrics.registry);
   /** One metric and one log line per GraphQL operation (metrics/operations.ts). */
   const recordOperation = operationRecorder(gatewayMetrics, logger);
-  const health = createHealthChecker();
+  const health = createHealthChecker(config.grpcTls);
   const web = createWebHandler(config.webRoot, logger);
   const services: Services = {
     auth: upstreams.auth.unary,

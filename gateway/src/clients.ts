@@ -18,7 +18,7 @@ export interface Upstreams {
 }
 
 export function createUpstreams(config: GatewayConfig): Upstreams {
-  const options = { deadlineMs: config.grpcDeadlineMs };
+  const options = { deadlineMs: config.grpcDeadlineMs, tls: config.grpcTls };
   const auth = createServiceClient(AuthServiceClient, config.upstreams.auth, options);
   const chat = createServiceClient(ChatServiceClient, config.upstreams.chat, options);
   const profiles = createServiceClient(ProfilesServiceClient, config.upstreams.profiles, options);

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { ConfigError, env, loadEnv } from '../../lib/env.js';
+import { ConfigError, env, grpcTlsEnv, grpcTlsFrom, loadEnv } from '../../lib/env.js';
 import { originList } from './defence/browsers.js';
 import { trustProxyEnv } from './limits/client-address.js';
 import { rateEnv } from './limits/rate.js';
@@ -20,6 +20,7 @@ export const gatewayEnvSchema = z.object({
   /** Prometheus /metrics, on a fixed port a scrape config can name (docs/observability.md); 0: a free one. */
   METRICS_PORT: env.port(9400),
   METRICS_HOST: z.string().default('127.0.0.1'),
+  ...grpcTlsEnv,
   /** The built web client; unset: the repository's `web/dist` (relative values: from the cwd). */
   WEB_ROOT: z.string().optional(),
   // Documents, bodies, timeouts and browsers (gateway/src/defence/).
@@ -82,6 +83,7 @@ function gatewayConfigFrom(e: z.output<typeof gatewayEnvSchema>) {
     /** How often the sessions of live subscriptions (sockets, HTTP streams) are checked again. */
     sessionRecheckMs: e.SESSION_RECHECK_INTERVAL,
     metrics: { port: e.METRICS_PORT, host: e.METRICS_HOST },
+    grpcTls: grpcTlsFrom(e, { serves: false }),
     webRoot: resolve(e.WEB_ROOT ?? DEFAULT_WEB_ROOT),
     http: httpConfigFrom(e),
     /** Largest WebSocket message; a longer one closes its socket with 1009 before it is read. */

@@ -1,7 +1,7 @@
 import {
-  credentials,
   status,
   type CallOptions as GrpcCallOptions,
+  type ChannelCredentials,
   type ChannelOptions,
   type Client,
   type ClientReadableStream,
@@ -10,7 +10,9 @@ import {
   type ServiceDefinition,
   type ServiceError,
 } from '@grpc/grpc-js';
+import type { GrpcTls } from '../env.js';
 import { isServiceError } from '../errors.js';
+import { channelCredentials } from './tls.js';
 
 export interface CallOptions {
   metadata: Metadata;
@@ -56,10 +58,12 @@ export interface ServiceClientOptions {
    * the same connection once the connection's window is full.
    */
   ownConnections?: boolean;
+  /** TLS, with this process's certificate presented when it has one (mTLS); unset: plaintext. */
+  tls?: GrpcTls | undefined;
 }
 
 type ClientConstructor<C> = {
-  new (address: string, creds: ReturnType<typeof credentials.createInsecure>, options?: ChannelOptions): C;
+  new (address: string, creds: ChannelCredentials, options?: ChannelOptions): C;
   service: ServiceDefinition;
 };
 
@@ -90,11 +94,12 @@ const CHANNEL_OPTIONS: ChannelOptions = {
 export function createServiceClient<C extends Client>(
   Ctor: ClientConstructor<C>,
   addresses: readonly string[],
-  { deadlineMs, ownConnections = false }: ServiceClientOptions,
+  { deadlineMs, ownConnections = false, tls }: ServiceClientOptions,
 ): ServiceClient<C> {
   if (addresses.length === 0) throw new Error('a service client needs at least one address');
   const options = ownConnections ? { ...CHANNEL_OPTIONS, 'grpc.use_local_subchannel_pool': 1 } : CHANNEL_OPTIONS;
-  const clients = addresses.map((address) => new Ctor(address, credentials.createInsecure(), options));
+  const creds = channelCredentials(tls);
+  const clients = addresses.map((address) => new Ctor(address, creds, options));
   let next = 0;
   const pick = () => {
     const client = clients[next % clients.length] as C;

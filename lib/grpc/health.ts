@@ -1,5 +1,7 @@
-import { credentials, makeGenericClientConstructor, type Client } from '@grpc/grpc-js';
+import { makeGenericClientConstructor, type Client } from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
+import type { GrpcTls } from '../env.js';
+import { channelCredentials, type ChannelTlsOptions } from './tls.js';
 
 const HealthClient = makeGenericClientConstructor(healthService, 'grpc.health.v1.Health');
 
@@ -17,14 +19,18 @@ export interface HealthChecker {
   close(): void;
 }
 
-/** gRPC health checks (grpc.health.v1), one reused channel per address. */
-export function createHealthChecker(): HealthChecker {
+/**
+ * gRPC health checks (grpc.health.v1), one reused channel per address, with the process's TLS
+ * settings (a server with mTLS answers only a client with a certificate; unset: plaintext).
+ */
+export function createHealthChecker(tls?: GrpcTls, tlsOptions?: ChannelTlsOptions): HealthChecker {
+  const creds = channelCredentials(tls, tlsOptions);
   const clients = new Map<string, HealthClient>();
   return {
     check(address, timeoutMs = 1_000) {
       let client = clients.get(address);
       if (!client) {
-        client = new HealthClient(address, credentials.createInsecure()) as unknown as HealthClient;
+        client = new HealthClient(address, creds) as unknown as HealthClient;
         clients.set(address, client);
       }
       const using = client;

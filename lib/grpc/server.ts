@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
   Server,
-  ServerCredentials,
   status,
   type MethodDefinition,
   type Metadata,
@@ -16,10 +15,12 @@ import {
 import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
+import type { GrpcTls } from '../env.js';
 import { DomainError, toStatusObject } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { GrpcType, Metrics } from '../metrics.js';
 import { REQUEST_ID_METADATA_KEY } from './metadata.js';
+import { serverCredentials } from './tls.js';
 
 /** What every handler gets besides its request. */
 export interface CallContext {
@@ -59,6 +60,8 @@ export interface GrpcServerOptions {
   metrics: Metrics;
   /** `.proto` files (relative to `proto/`) served by reflection. */
   protoFiles: string[];
+  /** TLS (mTLS with a CA); unset: plaintext. */
+  tls?: GrpcTls | undefined;
 }
 
 export interface GrpcServer {
@@ -72,7 +75,7 @@ export interface GrpcServer {
 const PROTO_ROOT = new URL('../../proto/', import.meta.url).pathname;
 const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
-export function createGrpcServer({ logger, metrics, protoFiles }: GrpcServerOptions): GrpcServer {
+export function createGrpcServer({ logger, metrics, protoFiles, tls }: GrpcServerOptions): GrpcServer {
   const server = new Server({
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
     // Ping idle clients so half-open connections (a vanished peer) are noticed.
@@ -240,9 +243,7 @@ export function createGrpcServer({ logger, metrics, protoFiles }: GrpcServerOpti
     },
     async listen(address) {
       const port = await new Promise<number>((resolve, reject) =>
-        server.bindAsync(address, ServerCredentials.createInsecure(), (error, bound) =>
-          error ? reject(error) : resolve(bound),
-        ),
+        server.bindAsync(address, serverCredentials(tls), (error, bound) => (error ? reject(error) : resolve(bound))),
       );
       for (const name of ['', ...names]) health.setStatus(name, 'SERVING');
       return port;

@@ -55,7 +55,12 @@ export async function createAuthApp(config: AuthConfig, logger: Logger): Promise
   const metrics = createMetrics('auth');
   metrics.watchPool(() => poolState(orm));
   for (const redis of redisConnections) metrics.watchRedis(redis);
-  const server = createGrpcServer({ logger, metrics, protoFiles: ['auth/v1/auth.proto'] });
+  const server = createGrpcServer({
+    logger,
+    metrics,
+    protoFiles: ['auth/v1/auth.proto'],
+    tls: config.grpcTls,
+  });
   server.add(
     'messenger.auth.v1.AuthService',
     AuthServiceService,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { env, loadEnv } from '../../../lib/env.js';
+import { env, grpcTlsEnv, grpcTlsFrom, loadEnv } from '../../../lib/env.js';
 
 export const authEnvSchema = z.object({
   NODE_ENV: env.nodeEnv(),
@@ -15,6 +15,7 @@ export const authEnvSchema = z.object({
   /** Prometheus /metrics, on a fixed port a scrape config can name (docs/observability.md); 0: a free one. */
   METRICS_PORT: env.port(9401),
   METRICS_HOST: z.string().default('127.0.0.1'),
+  ...grpcTlsEnv,
 });
 
 export type AuthConfig = ReturnType<typeof authConfigFrom>;
@@ -32,6 +33,7 @@ function authConfigFrom(e: z.output<typeof authEnvSchema>) {
     /** Active sessions a user may have; a login past it revokes the least recently used one. */
     maxSessionsPerUser: e.MAX_SESSIONS_PER_USER,
     metrics: { port: e.METRICS_PORT, host: e.METRICS_HOST },
+    grpcTls: grpcTlsFrom(e, { serves: true }),
   });
 }
 

@@ -60,7 +60,10 @@ export async function createChatApp(
     migrations: chatMigrations,
     logger,
   });
-  const auth = createServiceClient(AuthServiceClient, config.authAddresses, { deadlineMs: config.grpcDeadlineMs });
+  const auth = createServiceClient(AuthServiceClient, config.authAddresses, {
+    deadlineMs: config.grpcDeadlineMs,
+    tls: config.grpcTls,
+  });
   const verifier = createSessionVerifier({
     keys: accessTokenKeys(config.jwtSecret),
     auth,
@@ -116,7 +119,7 @@ export async function createChatApp(
     },
   });
   for (const redis of redisConnections) metrics.watchRedis(redis);
-  const server = createGrpcServer({ logger, metrics, protoFiles: ['chat/v1/chat.proto'] });
+  const server = createGrpcServer({ logger, metrics, protoFiles: ['chat/v1/chat.proto'], tls: config.grpcTls });
   server.add(
     'messenger.chat.v1.ChatService',
     ChatServiceService,

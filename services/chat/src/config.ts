@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { env, loadEnv } from '../../../lib/env.js';
+import { env, grpcTlsEnv, grpcTlsFrom, loadEnv } from '../../../lib/env.js';
 
 export const chatEnvSchema = z.object({
   NODE_ENV: env.nodeEnv(),
@@ -15,6 +15,7 @@ export const chatEnvSchema = z.object({
   /** Prometheus /metrics, on a fixed port a scrape config can name (docs/observability.md); 0: a free one. */
   METRICS_PORT: env.port(9410),
   METRICS_HOST: z.string().default('127.0.0.1'),
+  ...grpcTlsEnv,
   MAX_CHATS_PER_USER: env.count(2_000),
   MAX_GROUP_MEMBERS: env.count(10_000),
   TYPING_MIN_INTERVAL: env.duration('2s'),
@@ -36,6 +37,7 @@ function chatConfigFrom(e: z.output<typeof chatEnvSchema>) {
     redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : undefined,
     jwtSecret: e.JWT_SECRET,
     metrics: { port: e.METRICS_PORT, host: e.METRICS_HOST },
+    grpcTls: grpcTlsFrom(e, { serves: true }),
     caps: {
       /** Chats (direct ones included) a user may be in; also the resume cursors a subscription may carry. */
       chatsPerUser: e.MAX_CHATS_PER_USER,

@@ -32,7 +32,7 @@ export async function createProfilesApp(config: ProfilesConfig, logger: Logger):
     migrations: profilesMigrations,
     logger,
   });
-  const options = { deadlineMs: config.grpcDeadlineMs };
+  const options = { deadlineMs: config.grpcDeadlineMs, tls: config.grpcTls };
   const auth = createServiceClient(AuthServiceClient, config.authAddresses, options);
   const chat = createServiceClient(ChatServiceClient, config.chatAddresses, options);
   const verifier = createSessionVerifier({ keys: accessTokenKeys(config.jwtSecret), auth, logger });
@@ -70,7 +70,12 @@ export async function createProfilesApp(config: ProfilesConfig, logger: Logger):
   });
   const metrics = createMetrics('profiles');
   metrics.watchPool(() => poolState(orm));
-  const server = createGrpcServer({ logger, metrics, protoFiles: ['profiles/v1/profiles.proto'] });
+  const server = createGrpcServer({
+    logger,
+    metrics,
+    protoFiles: ['profiles/v1/profiles.proto'],
+    tls: config.grpcTls,
+  });
   server.add('messenger.profiles.v1.ProfilesService', ProfilesServiceService, profilesHandlers({ verifier, profiles }));
   const port = await server.listen(config.listen);
   const metricsPort = await metrics.listen(config.metrics.port, config.metrics.host);

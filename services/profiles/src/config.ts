@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { env, loadEnv } from '../../../lib/env.js';
+import { env, grpcTlsEnv, grpcTlsFrom, loadEnv } from '../../../lib/env.js';
 
 export const profilesEnvSchema = z.object({
   NODE_ENV: env.nodeEnv(),
@@ -13,6 +13,7 @@ export const profilesEnvSchema = z.object({
   /** Prometheus /metrics, on a fixed port a scrape config can name (docs/observability.md); 0: a free one. */
   METRICS_PORT: env.port(9402),
   METRICS_HOST: z.string().default('127.0.0.1'),
+  ...grpcTlsEnv,
 });
 
 export type ProfilesConfig = ReturnType<typeof profilesConfigFrom>;
@@ -28,6 +29,7 @@ function profilesConfigFrom(e: z.output<typeof profilesEnvSchema>) {
     grpcDeadlineMs: e.GRPC_DEADLINE,
     jwtSecret: e.JWT_SECRET,
     metrics: { port: e.METRICS_PORT, host: e.METRICS_HOST },
+    grpcTls: grpcTlsFrom(e, { serves: true }),
   });
 }
 
