@@ -2,8 +2,9 @@ import { userInputError } from './errors.js';
 
 /**
  * Connection cursors are opaque to clients: a message cursor wraps its seq, a chat cursor the
- * chat-service's own cursor. A cursor that does not decode, or names a value out of range, is
- * BAD_USER_INPUT on its argument — never an error of a service or of PostgreSQL.
+ * chat-service's own cursor, a member cursor the member's user id. A cursor that does not
+ * decode, or names a value out of range, is BAD_USER_INPUT on its argument — never an error of
+ * a service or of PostgreSQL.
  */
 const encode = (kind: string, value: string) => Buffer.from(`${kind}:${value}`).toString('base64url');
 
@@ -34,6 +35,15 @@ export function chatCursorFrom(cursor: string, field: string): string {
   if (!/^\d{1,19}$/.test(value) || BigInt(value) > MAX_ACTIVITY) {
     throw userInputError(field, `${field} is not a valid cursor`);
   }
+  return value;
+}
+
+/** A member cursor wraps the member's user id (chat-service checks it is a member). */
+export const memberCursor = (userId: string) => encode('u', userId);
+
+export function memberUserIdFrom(cursor: string, field: string): string {
+  const value = decode('u', cursor, field);
+  if (!/^[0-9a-f-]{36}$/i.test(value)) throw userInputError(field, `${field} is not a valid cursor`);
   return value;
 }
 

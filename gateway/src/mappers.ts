@@ -5,6 +5,7 @@ import type {
   ChatMember as ChatMemberProto,
   Message as MessageProto,
   ListChatsResponse,
+  ListMembersResponse,
   ListMessagesResponse,
 } from '../../proto/gen/chat/v1/chat.js';
 
@@ -24,7 +25,12 @@ export function required<T>(value: T | undefined, what: string): T {
 
 export type ChatModel = ChatProto;
 export type MessageModel = MessageProto;
-export type ChatMemberModel = ChatMemberProto;
+/** A member knows its chat: (chatId, userId) is its cache key. */
+export type ChatMemberModel = ChatMemberProto & { chatId: string };
+export interface ChatMemberConnectionModel {
+  chatId: string;
+  page: ListMembersResponse;
+}
 export type ChatConnectionModel = ListChatsResponse;
 export type MessageConnectionModel = ListMessagesResponse;
 export interface MessageEventModel {

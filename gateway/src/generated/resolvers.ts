@@ -6,6 +6,7 @@ import type {
   AuthPayloadModel,
   ChatModel,
   ChatMemberModel,
+  ChatMemberConnectionModel,
   MessageModel,
   ChatConnectionModel,
   MessageConnectionModel,
@@ -32,40 +33,65 @@ export type Scalars = {
   DateTime: { input: Date; output: Date };
 };
 
+/** A signed-in session's tokens: a mutation's answer, not an entity (no cache identity; embedded). */
 export type AuthPayload = {
   __typename?: 'AuthPayload';
+  /** A JWT for `Authorization: Bearer …`, valid until `accessTokenExpiresAt`. */
   accessToken: Scalars['String']['output'];
+  /** When `accessToken` stops being accepted. */
   accessTokenExpiresAt: Scalars['DateTime']['output'];
+  /** Spent by `refreshToken`, which answers a new one; valid until `refreshTokenExpiresAt`. */
   refreshToken: Scalars['String']['output'];
+  /** When `refreshToken` stops being accepted unless used before. */
   refreshTokenExpiresAt: Scalars['DateTime']['output'];
+  /** The user signed in. */
   user: User;
 };
 
+/** A direct or group chat the caller is a member of. Cache identity: `id` (a UUID). */
 export type Chat = {
   __typename?: 'Chat';
+  /** When the chat was created. */
   createdAt: Scalars['DateTime']['output'];
+  /** The chat's UUID; never changes. */
   id: Scalars['ID']['output'];
+  /** Direct or group. */
   kind: ChatKind;
+  /** The newest message, a tombstone if it was deleted; null before the first. */
   lastMessage: Maybe<Message>;
   /** The seq of the newest event in the chat's log. */
   lastSeq: Scalars['Int']['output'];
+  /** How many members it has now. */
   memberCount: Scalars['Int']['output'];
-  /** Members by join time, then user id; `after` is the user id of the previous page's last member; `first` at most 500. */
+  /** Members by join time, then user id; `after` is the user id of the previous page's last member; `first` at most 500. The same list as a connection: `membersConnection`. */
   members: Array<ChatMember>;
+  /** Members by join time, then user id, as a Relay connection: first/after or last/before, at most 500 a page; neither gives the first 100. */
+  membersConnection: ChatMemberConnection;
   /** History by seq, ascending; see Query.messages. */
   messages: MessageConnection;
   /** Null for a direct chat. */
   title: Maybe<Scalars['String']['output']>;
   /** Messages from others after the caller's read marker. */
   unreadCount: Scalars['Int']['output'];
+  /** When its last event (message, edit, member change) happened. */
   updatedAt: Scalars['DateTime']['output'];
 };
 
+/** A direct or group chat the caller is a member of. Cache identity: `id` (a UUID). */
 export type ChatMembersArgs = {
   after?: InputMaybe<Scalars['ID']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** A direct or group chat the caller is a member of. Cache identity: `id` (a UUID). */
+export type ChatMembersConnectionArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** A direct or group chat the caller is a member of. Cache identity: `id` (a UUID). */
 export type ChatMessagesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   before?: InputMaybe<Scalars['String']['input']>;
@@ -73,24 +99,33 @@ export type ChatMessagesArgs = {
   last?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** A page of the caller's chats (Relay). Embedded in `Query.chats`; no cache identity. */
 export type ChatConnection = {
   __typename?: 'ChatConnection';
+  /** Most recent activity first. */
   edges: Array<ChatEdge>;
+  /** Where this page sits. */
   pageInfo: PageInfo;
 };
 
+/** Where to resume one chat's events. */
 export type ChatCursorInput = {
   /** The last seq the client has seen of this chat. */
   afterSeq: Scalars['Int']['input'];
+  /** A chat of the caller (others are ignored). */
   chatId: Scalars['ID']['input'];
 };
 
+/** A chat in the caller's chat list. Embedded; the chat itself is the entity. */
 export type ChatEdge = {
   __typename?: 'ChatEdge';
+  /** Opaque; for `chats(after:)`. */
   cursor: Scalars['String']['output'];
+  /** The chat. */
   node: Chat;
 };
 
+/** An event of `chatEvents`. */
 export type ChatEvent =
   | ChatUpdated
   | MessageCreated
@@ -101,26 +136,72 @@ export type ChatEvent =
   | TypingIndicator
   | UserUpdated;
 
-export type ChatKind = 'DIRECT' | 'GROUP';
+/** What a chat is. */
+export type ChatKind =
+  /** Two users, no roles, no title; one per pair of users. */
+  | 'DIRECT'
+  /** Any number of members with roles and a title. */
+  | 'GROUP';
 
+/**
+ * A user's membership of a chat, with their read marker. Cache identity: the composite key
+ * (`chatId`, `userId`), the same pair that `ReadReceipt` and `TypingIndicator` carry.
+ */
 export type ChatMember = {
   __typename?: 'ChatMember';
+  /** The chat (part of the cache key). */
+  chatId: Scalars['ID']['output'];
+  /** When they joined (or were added). */
   joinedAt: Scalars['DateTime']['output'];
+  /** Their read marker: the seq of the last event they have read (moved by `markRead`, announced by `ReadReceipt`). */
   lastReadSeq: Scalars['Int']['output'];
+  /** Their role; MEMBER in a direct chat. */
   role: ChatRole;
+  /** The member. */
   user: User;
+  /** The member's user id, `user.id` (part of the cache key). */
+  userId: Scalars['ID']['output'];
 };
 
-export type ChatRole = 'ADMIN' | 'MEMBER' | 'OWNER';
+/** A page of a chat's members (Relay). Embedded in `Chat.membersConnection`; no cache identity. */
+export type ChatMemberConnection = {
+  __typename?: 'ChatMemberConnection';
+  /** By join time, then user id, also for last/before. */
+  edges: Array<ChatMemberEdge>;
+  /** Where this page sits. */
+  pageInfo: PageInfo;
+};
 
-/** Members added, removed or re-roled, or the caller added to a (new) chat: load `chat` again. */
+/** A member in a page of a chat's members. Embedded; the member itself is the entity. */
+export type ChatMemberEdge = {
+  __typename?: 'ChatMemberEdge';
+  /** Opaque; for `membersConnection(after:)` and `(before:)`. */
+  cursor: Scalars['String']['output'];
+  /** The member. */
+  node: ChatMember;
+};
+
+/** A member's role in a group (a direct chat's two members are MEMBERs). */
+export type ChatRole =
+  /** Adds and removes members, deletes others' messages. */
+  | 'ADMIN'
+  /** Reads and writes. */
+  | 'MEMBER'
+  /** One per group: everything an ADMIN may, and changing roles. */
+  | 'OWNER';
+
+/** Members added, removed or re-roled, or the caller added to a (new) chat: load `chat` again. A logged event; embedded. */
 export type ChatUpdated = {
   __typename?: 'ChatUpdated';
+  /** The chat now; null if it cannot be read any more. */
   chat: Maybe<Chat>;
+  /** The chat. */
   chatId: Scalars['ID']['output'];
+  /** The event's seq. */
   seq: Scalars['Int']['output'];
 };
 
+/** What `createGroupChat` needs. */
 export type CreateGroupChatInput = {
   /** At most 100 users; the caller becomes OWNER. */
   memberIds: Array<Scalars['ID']['input']>;
@@ -128,79 +209,111 @@ export type CreateGroupChatInput = {
   title: Scalars['String']['input'];
 };
 
+/** What `login` needs. */
 export type LoginInput = {
+  /** The account's email address (any case). */
   email: Scalars['String']['input'];
+  /** The account's password. */
   password: Scalars['String']['input'];
 };
 
+/**
+ * A message, or a tombstone once deleted. Cache identity: `id` (a UUID); edits and deletes answer
+ * the same id, so a normalised cache updates it in place.
+ */
 export type Message = {
   __typename?: 'Message';
   /** Empty once deleted. */
   body: Scalars['String']['output'];
+  /** The chat it belongs to. */
   chatId: Scalars['ID']['output'];
+  /** The id the sender's client chose for it (`SendMessageInput.clientMessageId`). */
   clientMessageId: Scalars['String']['output'];
+  /** When it was sent. */
   createdAt: Scalars['DateTime']['output'];
+  /** When it was deleted; null if it was not. */
   deletedAt: Maybe<Scalars['DateTime']['output']>;
+  /** When it was last edited; null if never. */
   editedAt: Maybe<Scalars['DateTime']['output']>;
+  /** The message's UUID; never changes. */
   id: Scalars['ID']['output'];
+  /** The message it answers, if any. */
   replyTo: Maybe<Message>;
+  /** Who wrote it. */
   sender: User;
   /** The seq of the event that created it; history is ordered by it. */
   seq: Scalars['Int']['output'];
 };
 
+/** A page of a chat's history (Relay). Embedded in `messages`; no cache identity. */
 export type MessageConnection = {
   __typename?: 'MessageConnection';
   /** Always in ascending seq order, also for last/before. */
   edges: Array<MessageEdge>;
+  /** Where this page sits. */
   pageInfo: PageInfo;
 };
 
-/** A new message, with the seq of its event. */
+/** A new message, with the seq of its event. A logged event: (`chatId`, `seq`) is unique; embedded (the message is the entity). */
 export type MessageCreated = {
   __typename?: 'MessageCreated';
+  /** The chat. */
   chatId: Scalars['ID']['output'];
+  /** The new message. */
   message: Message;
+  /** The event's seq (the message's). */
   seq: Scalars['Int']['output'];
 };
 
-/** A message became a tombstone (empty body, deletedAt set). */
+/** A message became a tombstone (empty body, deletedAt set). A logged event; embedded (the message is the entity). */
 export type MessageDeleted = {
   __typename?: 'MessageDeleted';
+  /** The chat. */
   chatId: Scalars['ID']['output'];
+  /** The tombstone (same id). */
   message: Message;
+  /** The delete event's seq (not the message's). */
   seq: Scalars['Int']['output'];
 };
 
+/** A message in a page of history. Embedded; the message itself is the entity. */
 export type MessageEdge = {
   __typename?: 'MessageEdge';
+  /** Opaque; for `messages(after:)` and `(before:)`. */
   cursor: Scalars['String']['output'];
+  /** The message. */
   node: Message;
 };
 
+/** A message's body changed. A logged event: (`chatId`, `seq`) is unique; embedded (the message is the entity). */
 export type MessageEdited = {
   __typename?: 'MessageEdited';
+  /** The chat. */
   chatId: Scalars['ID']['output'];
+  /** The message in its new version (same id). */
   message: Message;
+  /** The edit event's seq (not the message's). */
   seq: Scalars['Int']['output'];
 };
 
+/** Writes; all but `register`, `login` and `refreshToken` need `Authorization: Bearer <accessToken>`. Mutations that answer `Boolean` answer `true` or an error; docs/client-caches.md shows how a cache follows each. */
 export type Mutation = {
   __typename?: 'Mutation';
   /** OWNER/ADMIN only; at most 100 ids a call. */
   addChatMembers: Chat;
   /** The direct chat with another user, created on first use (safe under races). */
   createDirectChat: Chat;
+  /** A new group with the caller as OWNER. */
   createGroupChat: Chat;
   /** Sender, or a group OWNER/ADMIN; leaves a tombstone. */
   deleteMessage: Message;
   /** Sender only. */
   editMessage: Message;
-  /** An OWNER leaving hands ownership to the longest-standing ADMIN, else member. */
+  /** An OWNER leaving hands ownership to the longest-standing ADMIN, else member. A cache drops the chat from `chats` (docs/client-caches.md). */
   leaveChat: Scalars['Boolean']['output'];
   /** Opens a new session. */
   login: AuthPayload;
-  /** Revokes the current session. */
+  /** Revokes the current session. A cache clears itself (the signed-out user's data must not stay). */
   logout: Scalars['Boolean']['output'];
   /** Moves the read marker forward only, clamped to lastSeq. */
   markRead: Chat;
@@ -210,97 +323,122 @@ export type Mutation = {
   register: AuthPayload;
   /** OWNER/ADMIN only; an ADMIN cannot remove the OWNER. */
   removeChatMember: Chat;
-  /** Revokes one of the caller's sessions. */
+  /** Revokes one of the caller's sessions. A cache evicts `Session:<id>` (docs/client-caches.md). */
   revokeSession: Scalars['Boolean']['output'];
   /** Idempotent on clientMessageId. */
   sendMessage: Message;
   /** OWNER only; making another member OWNER hands ownership over. */
   setChatMemberRole: Chat;
-  /** Ephemeral; after 5 s without a refresh the server announces typing: false. */
+  /** Ephemeral; after 5 s without a refresh the server announces typing: false. Nothing to cache: others see a TypingIndicator. */
   setTyping: Scalars['Boolean']['output'];
   /** The caller's own profile. */
   updateProfile: User;
 };
 
+/** Writes; all but `register`, `login` and `refreshToken` need `Authorization: Bearer <accessToken>`. Mutations that answer `Boolean` answer `true` or an error; docs/client-caches.md shows how a cache follows each. */
 export type MutationAddChatMembersArgs = {
   chatId: Scalars['ID']['input'];
   userIds: Array<Scalars['ID']['input']>;
 };
 
+/** Writes; all but `register`, `login` and `refreshToken` need `Authorization: Bearer <accessToken>`. Mutations that answer `Boolean` answer `true` or an error; docs/client-caches.md shows how a cache follows each. */
 export type MutationCreateDirectChatArgs = {
   userId: Scalars['ID']['input'];
 };
 
+/** Writes; all but `register`, `login` and `refreshToken` need `Authorization: Bearer <accessToken>`. Mutations that answer `Boolean` answer `true` or an error; docs/client-caches.md shows how a cache follows each. */
 export type MutationCreateGroupChatArgs = {
   input: CreateGroupChatInput;
 };
 
+/** Writes; all but `register`, `login` and `refreshToken` need `Authorization: Bearer <accessToken>`. Mutations that answer `Boolean` answer `true` or an error; docs/client-caches.md shows how a cache follows each. */
 export type MutationDeleteMessageArgs = {
   id: Scalars['ID']['input'];
 };
 
+/** Writes; all but `register`, `login` and `refreshToken` need `Authorization: Bearer <accessToken>`. Mutations that answer `Boolean` answer `true` or an error; docs/client-caches.md shows how a cache follows each. */
 export type MutationEditMessageArgs = {
   body: Scalars['String']['input'];
   id: Scalars['ID']['input'];
 };
 
+/** Writes; all but `register`, `login` and `refreshToken` need `Authorization: Bearer <accessToken>`. Mutations that answer `Boolean` answer `true` or an error; docs/client-caches.md shows how a cache follows each. */
 export type MutationLeaveChatArgs = {
   chatId: Scalars['ID']['input'];
 };
 
+/** Writes; all but `register`, `login` and `refreshToken` need `Authorization: Bearer <accessToken>`. Mutations that answer `Boolean` answer `true` or an error; docs/client-caches.md shows how a cache follows each. */
 export type MutationLoginArgs = {
   input: LoginInput;
 };
 
+/** Writes; all but `register`, `login` and `refreshToken` need `Authorization: Bearer <accessToken>`. Mutations that answer `Boolean` answer `true` or an error; docs/client-caches.md shows how a cache follows each. */
 export type MutationMarkReadArgs = {
   chatId: Scalars['ID']['input'];
   seq: Scalars['Int']['input'];
 };
 
+/** Writes; all but `register`, `login` and `refreshToken` need `Authorization: Bearer <accessToken>`. Mutations that answer `Boolean` answer `true` or an error; docs/client-caches.md shows how a cache follows each. */
 export type MutationRefreshTokenArgs = {
   refreshToken: Scalars['String']['input'];
 };
 
+/** Writes; all but `register`, `login` and `refreshToken` need `Authorization: Bearer <accessToken>`. Mutations that answer `Boolean` answer `true` or an error; docs/client-caches.md shows how a cache follows each. */
 export type MutationRegisterArgs = {
   input: RegisterInput;
 };
 
+/** Writes; all but `register`, `login` and `refreshToken` need `Authorization: Bearer <accessToken>`. Mutations that answer `Boolean` answer `true` or an error; docs/client-caches.md shows how a cache follows each. */
 export type MutationRemoveChatMemberArgs = {
   chatId: Scalars['ID']['input'];
   userId: Scalars['ID']['input'];
 };
 
+/** Writes; all but `register`, `login` and `refreshToken` need `Authorization: Bearer <accessToken>`. Mutations that answer `Boolean` answer `true` or an error; docs/client-caches.md shows how a cache follows each. */
 export type MutationRevokeSessionArgs = {
   id: Scalars['ID']['input'];
 };
 
+/** Writes; all but `register`, `login` and `refreshToken` need `Authorization: Bearer <accessToken>`. Mutations that answer `Boolean` answer `true` or an error; docs/client-caches.md shows how a cache follows each. */
 export type MutationSendMessageArgs = {
   input: SendMessageInput;
 };
 
+/** Writes; all but `register`, `login` and `refreshToken` need `Authorization: Bearer <accessToken>`. Mutations that answer `Boolean` answer `true` or an error; docs/client-caches.md shows how a cache follows each. */
 export type MutationSetChatMemberRoleArgs = {
   chatId: Scalars['ID']['input'];
   role: ChatRole;
   userId: Scalars['ID']['input'];
 };
 
+/** Writes; all but `register`, `login` and `refreshToken` need `Authorization: Bearer <accessToken>`. Mutations that answer `Boolean` answer `true` or an error; docs/client-caches.md shows how a cache follows each. */
 export type MutationSetTypingArgs = {
   chatId: Scalars['ID']['input'];
   typing?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
+/** Writes; all but `register`, `login` and `refreshToken` need `Authorization: Bearer <accessToken>`. Mutations that answer `Boolean` answer `true` or an error; docs/client-caches.md shows how a cache follows each. */
 export type MutationUpdateProfileArgs = {
   input: UpdateProfileInput;
 };
 
+/** Where a page of a connection sits (Relay). Embedded in its connection; no cache identity. */
 export type PageInfo = {
   __typename?: 'PageInfo';
+  /** The last edge's cursor; null for an empty page. */
   endCursor: Maybe<Scalars['String']['output']>;
+  /** Whether there are items after this page (exact for first/after; for last/before, whether `before` was given). */
   hasNextPage: Scalars['Boolean']['output'];
+  /** Whether there are items before this page (exact for last/before; for first/after, whether `after` was given). */
   hasPreviousPage: Scalars['Boolean']['output'];
+  /** The first edge's cursor; null for an empty page. */
   startCursor: Maybe<Scalars['String']['output']>;
 };
 
+/**
+ * A user's display name, bio and avatar. Cache identity: `id`, the UUID of the user it belongs to
+ * (one profile a user), so `Profile:<id>` and `User:<id>` name the same person.
+ */
 export type Profile = {
   __typename?: 'Profile';
   /** An https URL, or null. */
@@ -309,10 +447,13 @@ export type Profile = {
   bio: Scalars['String']['output'];
   /** Defaults to the username. */
   displayName: Scalars['String']['output'];
+  /** The id of the user it belongs to. */
+  id: Scalars['ID']['output'];
   /** Null for a default profile that was never changed. */
   updatedAt: Maybe<Scalars['DateTime']['output']>;
 };
 
+/** Reads; each needs `Authorization: Bearer <accessToken>`. */
 export type Query = {
   __typename?: 'Query';
   /** One chat; NOT_FOUND when the caller is not a member. */
@@ -331,15 +472,18 @@ export type Query = {
   user: Maybe<User>;
 };
 
+/** Reads; each needs `Authorization: Bearer <accessToken>`. */
 export type QueryChatArgs = {
   id: Scalars['ID']['input'];
 };
 
+/** Reads; each needs `Authorization: Bearer <accessToken>`. */
 export type QueryChatsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** Reads; each needs `Authorization: Bearer <accessToken>`. */
 export type QueryMessagesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   before?: InputMaybe<Scalars['String']['input']>;
@@ -348,23 +492,34 @@ export type QueryMessagesArgs = {
   last?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** Reads; each needs `Authorization: Bearer <accessToken>`. */
 export type QuerySearchUsersArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   query: Scalars['String']['input'];
 };
 
+/** Reads; each needs `Authorization: Bearer <accessToken>`. */
 export type QueryUserArgs = {
   id: Scalars['ID']['input'];
 };
 
-/** A member's read marker moved (the caller's own too). Not in the log: no seq. */
+/**
+ * A member's read marker moved (the caller's own too). Not in the log: no seq. Embedded; the
+ * marker it moves is `ChatMember:{chatId, userId}.lastReadSeq`.
+ */
 export type ReadReceipt = {
   __typename?: 'ReadReceipt';
+  /** The chat. */
   chatId: Scalars['ID']['output'];
+  /** Their new read marker. */
   lastReadSeq: Scalars['Int']['output'];
+  /** The member. */
   user: User;
+  /** The member's user id (`user.id`). */
+  userId: Scalars['ID']['output'];
 };
 
+/** What `register` needs. */
 export type RegisterInput = {
   /** A valid address, at most 254 characters; stored lower-case. */
   email: Scalars['String']['input'];
@@ -374,16 +529,20 @@ export type RegisterInput = {
   username: Scalars['String']['input'];
 };
 
-/** The last event of a chat for a member who was removed from it or left it. */
+/** The last event of a chat for a member who was removed from it or left it. A logged event; embedded. */
 export type RemovedFromChat = {
   __typename?: 'RemovedFromChat';
+  /** The chat, which the caller no longer sees. */
   chatId: Scalars['ID']['output'];
+  /** The event's seq. */
   seq: Scalars['Int']['output'];
 };
 
+/** What `sendMessage` needs. */
 export type SendMessageInput = {
   /** 1–4096 characters, not blank. */
   body: Scalars['String']['input'];
+  /** A chat of the caller. */
   chatId: Scalars['ID']['input'];
   /** Chosen by the client per message, 1–64 characters: resending with it never doubles the message. */
   clientMessageId: Scalars['String']['input'];
@@ -391,34 +550,46 @@ export type SendMessageInput = {
   replyToId?: InputMaybe<Scalars['ID']['input']>;
 };
 
-/** A signed-in device. */
+/** A signed-in device. Cache identity: `id` (a UUID). */
 export type Session = {
   __typename?: 'Session';
+  /** When it signed in. */
   createdAt: Scalars['DateTime']['output'];
   /** True for the session making this request. */
   current: Scalars['Boolean']['output'];
+  /** When it ends unless refreshed before. */
   expiresAt: Scalars['DateTime']['output'];
+  /** The session's UUID; never changes. */
   id: Scalars['ID']['output'];
+  /** When a token of it was last refreshed. */
   lastUsedAt: Scalars['DateTime']['output'];
+  /** The User-Agent it signed in with. */
   userAgent: Scalars['String']['output'];
 };
 
+/** Live events. */
 export type Subscription = {
   __typename?: 'Subscription';
   /** Every event of every chat the caller is in; resume with the last seq seen per chat. */
   chatEvents: ChatEvent;
 };
 
+/** Live events. */
 export type SubscriptionChatEventsArgs = {
   resume?: InputMaybe<Array<ChatCursorInput>>;
 };
 
-/** Another member started or stopped typing. Not in the log: no seq. */
+/** Another member started or stopped typing. Not in the log: no seq. Embedded; keyed like a member by (`chatId`, `userId`). */
 export type TypingIndicator = {
   __typename?: 'TypingIndicator';
+  /** The chat. */
   chatId: Scalars['ID']['output'];
+  /** True while typing; false when they stopped (or 5 s passed). */
   typing: Scalars['Boolean']['output'];
+  /** The typing member. */
   user: User;
+  /** The typing member's user id (`user.id`). */
+  userId: Scalars['ID']['output'];
 };
 
 /** Each field optional: an omitted field is unchanged, null resets it to the default. */
@@ -431,20 +602,25 @@ export type UpdateProfileInput = {
   displayName?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** An account. Cache identity: `id` (a UUID). */
 export type User = {
   __typename?: 'User';
+  /** When the account was created. */
   createdAt: Scalars['DateTime']['output'];
   /** Only for the caller's own user; null for everyone else. */
   email: Maybe<Scalars['String']['output']>;
+  /** The account's UUID; never changes. */
   id: Scalars['ID']['output'];
   /** Null only when profiles-service cannot answer (the error then sits at this path). */
   profile: Maybe<Profile>;
+  /** 3–32 characters of a–z, 0–9 and _, lower-case, unique. */
   username: Scalars['String']['output'];
 };
 
-/** A profile change of someone the caller shares a chat with, the caller included. Not in the log: no seq. */
+/** A profile change of someone the caller shares a chat with, the caller included. Not in the log: no seq. Embedded; the user (and their profile) is the entity. */
 export type UserUpdated = {
   __typename?: 'UserUpdated';
+  /** The user, with their new profile. */
   user: User;
 };
 
@@ -556,6 +732,8 @@ export type ResolversTypes = {
   ChatEvent: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['ChatEvent']>;
   ChatKind: ChatKind;
   ChatMember: ResolverTypeWrapper<ChatMemberModel>;
+  ChatMemberConnection: ResolverTypeWrapper<ChatMemberConnectionModel>;
+  ChatMemberEdge: ResolverTypeWrapper<Omit<ChatMemberEdge, 'node'> & { node: ResolversTypes['ChatMember'] }>;
   ChatRole: ChatRole;
   ChatUpdated: ResolverTypeWrapper<ChatEventModel>;
   CreateGroupChatInput: CreateGroupChatInput;
@@ -596,6 +774,8 @@ export type ResolversParentTypes = {
   ChatEdge: Omit<ChatEdge, 'node'> & { node: ResolversParentTypes['Chat'] };
   ChatEvent: ResolversUnionTypes<ResolversParentTypes>['ChatEvent'];
   ChatMember: ChatMemberModel;
+  ChatMemberConnection: ChatMemberConnectionModel;
+  ChatMemberEdge: Omit<ChatMemberEdge, 'node'> & { node: ResolversParentTypes['ChatMember'] };
   ChatUpdated: ChatEventModel;
   CreateGroupChatInput: CreateGroupChatInput;
   DateTime: Scalars['DateTime']['output'];
@@ -652,6 +832,12 @@ export type ChatResolvers<
     ContextType,
     RequireFields<ChatMembersArgs, 'first'>
   >;
+  membersConnection?: Resolver<
+    ResolversTypes['ChatMemberConnection'],
+    ParentType,
+    ContextType,
+    Partial<ChatMembersConnectionArgs>
+  >;
   messages?: Resolver<ResolversTypes['MessageConnection'], ParentType, ContextType, Partial<ChatMessagesArgs>>;
   title?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   unreadCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -696,10 +882,28 @@ export type ChatMemberResolvers<
   ContextType = GatewayContext,
   ParentType extends ResolversParentTypes['ChatMember'] = ResolversParentTypes['ChatMember'],
 > = {
+  chatId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   joinedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   lastReadSeq?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   role?: Resolver<ResolversTypes['ChatRole'], ParentType, ContextType>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+  userId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
+export type ChatMemberConnectionResolvers<
+  ContextType = GatewayContext,
+  ParentType extends ResolversParentTypes['ChatMemberConnection'] = ResolversParentTypes['ChatMemberConnection'],
+> = {
+  edges?: Resolver<Array<ResolversTypes['ChatMemberEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type ChatMemberEdgeResolvers<
+  ContextType = GatewayContext,
+  ParentType extends ResolversParentTypes['ChatMemberEdge'] = ResolversParentTypes['ChatMemberEdge'],
+> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['ChatMember'], ParentType, ContextType>;
 };
 
 export type ChatUpdatedResolvers<
@@ -893,6 +1097,7 @@ export type ProfileResolvers<
   avatarUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   bio?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   displayName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   updatedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
 };
 
@@ -926,6 +1131,7 @@ export type ReadReceiptResolvers<
   chatId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lastReadSeq?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+  userId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -970,6 +1176,7 @@ export type TypingIndicatorResolvers<
   chatId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   typing?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+  userId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -999,6 +1206,8 @@ export type Resolvers<ContextType = GatewayContext> = {
   ChatEdge?: ChatEdgeResolvers<ContextType>;
   ChatEvent?: ChatEventResolvers<ContextType>;
   ChatMember?: ChatMemberResolvers<ContextType>;
+  ChatMemberConnection?: ChatMemberConnectionResolvers<ContextType>;
+  ChatMemberEdge?: ChatMemberEdgeResolvers<ContextType>;
   ChatUpdated?: ChatUpdatedResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Message?: MessageResolvers<ContextType>;

@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { ChatKind, ChatRole as ChatRoleProto } from '../../../proto/gen/chat/v1/chat.js';
-import { chatCursor, chatCursorFrom } from '../cursors.js';
-import { ErrorCode } from '../errors.js';
+import { chatCursor, chatCursorFrom, memberCursor, memberUserIdFrom } from '../cursors.js';
+import { ErrorCode, userInputError } from '../errors.js';
 import type { ChatRole, Resolvers } from '../generated/resolvers.js';
 import { required, type ChatModel } from '../mappers.js';
 import { historyOnly, sameHistory, type ChatWithHistory } from './history-lookahead.js';
@@ -105,9 +105,43 @@ export const chatResolvers: Resolvers = {
           { chatId: chat.id, first: first ?? 100, ...(after != null ? { after } : {}) },
           ctx.call,
         )
-      ).members,
+      ).members.map((member) => ({ ...member, chatId: chat.id })),
+    // The same list as a connection; chat-service checks membership and the page limits.
+    membersConnection: async (chat, { first, after, last, before }, ctx) => {
+      if ((first != null || after != null) && (last != null || before != null)) {
+        throw userInputError('last', 'give first/after or last/before, not both');
+      }
+      // chat-service reads 0 as "the default size"; a connection asked for 0 is a mistake.
+      if (first != null && first < 1) throw userInputError('first', 'first must be between 1 and 500');
+      if (last != null && last < 1) throw userInputError('last', 'last must be between 1 and 500');
+      const page = await ctx.chat.listMembers(
+        {
+          chatId: chat.id,
+          first: first ?? 0,
+          ...(after != null ? { after: memberUserIdFrom(after, 'after') } : {}),
+          ...(last != null ? { last } : {}),
+          ...(before != null ? { before: memberUserIdFrom(before, 'before') } : {}),
+        },
+        ctx.call,
+      );
+      return { chatId: chat.id, page };
+    },
     messages: (chat: ChatWithHistory, args, ctx) =>
       chat.history && sameHistory(chat.history.args, args) ? chat.history.page : historyPage(ctx, chat.id, args),
+  },
+  ChatMemberConnection: {
+    edges: ({ chatId, page }) =>
+      page.members.map((member) => ({ cursor: memberCursor(member.userId), node: { ...member, chatId } })),
+    pageInfo: ({ page }) => {
+      const first = page.members[0];
+      const last = page.members.at(-1);
+      return {
+        hasNextPage: page.hasNextPage,
+        hasPreviousPage: page.hasPreviousPage,
+        startCursor: first ? memberCursor(first.userId) : null,
+        endCursor: last ? memberCursor(last.userId) : null,
+      };
+    },
   },
   ChatMember: {
     user: async (member, _args, ctx) => required((await ctx.loaders.users.load(member.userId)) ?? undefined, 'member'),

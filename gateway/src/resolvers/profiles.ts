@@ -9,6 +9,8 @@ export const profileResolvers: Resolvers = {
     profile: (user, _args, ctx) => ctx.loaders.profiles.load(user.id),
   },
   Profile: {
+    // One profile a user: its identity is the user's id.
+    id: (profile) => profile.userId,
     avatarUrl: (profile) => profile.avatarUrl ?? null,
     updatedAt: (profile) => profile.updatedAt ?? null,
   },

@@ -3,7 +3,11 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { invalidArgument, limitExceeded, notFound, permissionDenied } from '../../../lib/errors.js';
 import type { MikroORM } from '../../../lib/db.js';
 import type { Caller } from '../../../lib/session-verifier.js';
-import type { Chat as ChatProto, ChatMember as ChatMemberProto } from '../../../proto/gen/chat/v1/chat.js';
+import type {
+  Chat as ChatProto,
+  ChatMember as ChatMemberProto,
+  ListMembersRequest,
+} from '../../../proto/gen/chat/v1/chat.js';
 import type { ChatBus } from './bus.js';
 import type { ChatRole } from './entities.js';
 import { appendEvent, lockChat, type LoggedEvent } from './log.js';
@@ -359,39 +363,54 @@ export function createChats({ orm, bus, users, caps }: ChatsDeps) {
     },
 
     /** A page of members by join time, then user id; `after` is the last user id of the previous page. */
-    async members(caller: Caller, rawChatId: string, rawFirst: number, after: string | undefined) {
-      const first = pageSize('first', rawFirst, LIMITS.membersPageDefault, LIMITS.membersPageMax);
-      const chatId = checkChatId(rawChatId);
+    /** Members by join time, then user id: `first` after `after`, or `last` before `before`. */
+    async members(caller: Caller, request: ListMembersRequest) {
+      const backward = request.last !== undefined || request.before !== undefined;
+      if (backward && (request.first !== 0 || request.after !== undefined)) {
+        throw invalidArgument('last', 'give first/after or last/before, not both');
+      }
+      const size = backward
+        ? pageSize('last', request.last, LIMITS.membersPageDefault, LIMITS.membersPageMax)
+        : pageSize('first', request.first, LIMITS.membersPageDefault, LIMITS.membersPageMax);
+      const chatId = checkChatId(request.chatId);
       const em = orm.em.fork();
       const mine = await em.execute<unknown[]>('SELECT 1 FROM chat_members WHERE chat_id = ? AND user_id = ?', [
         chatId,
         caller.userId,
       ]);
       if (mine.length === 0) throw notFound('no such chat');
+      const field = backward ? 'before' : 'after';
+      const cursor = backward ? request.before : request.after;
       let from: { joined_at: Date; user_id: string } | undefined;
-      if (after !== undefined) {
-        const rows = isUuid(after)
+      if (cursor !== undefined) {
+        const rows = isUuid(cursor)
           ? await em.execute<{ joined_at: Date; user_id: string }[]>(
               'SELECT joined_at, user_id FROM chat_members WHERE chat_id = ? AND user_id = ?',
-              [chatId, after.toLowerCase()],
+              [chatId, cursor.toLowerCase()],
             )
           : [];
         from = rows[0];
-        if (!from) throw invalidArgument('after', 'after is not a member of this chat');
+        if (!from) throw invalidArgument(field, `${field} is not a member of this chat`);
       }
+      // Backward reads the page newest first and turns it round, so both directions use the index.
       const rows = await em.execute<{ user_id: string; role: ChatRole; joined_at: Date; last_read_seq: number }[]>(
         `SELECT user_id, role, joined_at, last_read_seq FROM chat_members
-          WHERE chat_id = ? AND (?::timestamptz IS NULL OR (joined_at, user_id) > (?::timestamptz, ?::uuid))
-          ORDER BY joined_at, user_id LIMIT ?`,
-        [chatId, from?.joined_at ?? null, from?.joined_at ?? null, from?.user_id ?? null, first + 1],
+          WHERE chat_id = ? AND (?::timestamptz IS NULL OR (joined_at, user_id) ${backward ? '<' : '>'} (?::timestamptz, ?::uuid))
+          ORDER BY joined_at ${backward ? 'DESC' : ''}, user_id ${backward ? 'DESC' : ''} LIMIT ?`,
+        [chatId, from?.joined_at ?? null, from?.joined_at ?? null, from?.user_id ?? null, size + 1],
       );
-      const members: ChatMemberProto[] = rows.slice(0, first).map((row) => ({
+      const page = rows.slice(0, size);
+      if (backward) page.reverse();
+      const members: ChatMemberProto[] = page.map((row) => ({
         userId: row.user_id,
         role: ROLE_TO_PROTO[row.role],
         joinedAt: new Date(row.joined_at),
         lastReadSeq: row.last_read_seq,
       }));
-      return { members, hasNextPage: rows.length > first };
+      const more = rows.length > size;
+      return backward
+        ? { members, hasNextPage: cursor !== undefined, hasPreviousPage: more }
+        : { members, hasNextPage: more, hasPreviousPage: cursor !== undefined };
     },
   };
 }

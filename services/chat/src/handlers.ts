@@ -63,7 +63,7 @@ export function chatHandlers({
       const found = await chats.get(await reader(ctx), request.ids);
       return { results: request.ids.map((id, index) => ({ id, ...(found[index] ? { chat: found[index] } : {}) })) };
     },
-    listMembers: async (request, ctx) => chats.members(await reader(ctx), request.chatId, request.first, request.after),
+    listMembers: async (request, ctx) => chats.members(await reader(ctx), request),
     sendMessage: async (request, ctx) => ({ message: await messages.send(await caller(ctx), request) }),
     editMessage: async (request, ctx) => ({
       message: await messages.edit(await caller(ctx), request.messageId, request.body),

@@ -238,17 +238,28 @@ export interface GetChatsResponse {
   results: ChatResult[];
 }
 
+/**
+ * Members by join time, then user id: `first` after `after`, or `last` before `before` (the page
+ * still in that order). Neither `last` nor `before` given: forward.
+ */
 export interface ListMembersRequest {
   chatId: string;
   /** 1–500; 0 means 100. */
   first: number;
   /** The user id of the last member of the previous page. */
   after?: string | undefined;
+  /** 1–500, instead of `first`: the members before `before` (or the last ones). */
+  last?: number | undefined;
+  /** The user id of the first member of the next page. */
+  before?: string | undefined;
 }
 
 export interface ListMembersResponse {
   members: ChatMember[];
+  /** Forward: whether more follow. Backward: whether `before` was given. */
   hasNextPage: boolean;
+  /** Backward: whether more precede. Forward: whether `after` was given. */
+  hasPreviousPage: boolean;
 }
 
 export interface SendMessageRequest {
@@ -2607,7 +2618,7 @@ export const GetChatsResponse: MessageFns<GetChatsResponse> = {
 };
 
 function createBaseListMembersRequest(): ListMembersRequest {
-  return { chatId: '', first: 0, after: undefined };
+  return { chatId: '', first: 0, after: undefined, last: undefined, before: undefined };
 }
 
 export const ListMembersRequest: MessageFns<ListMembersRequest> = {
@@ -2620,6 +2631,12 @@ export const ListMembersRequest: MessageFns<ListMembersRequest> = {
     }
     if (message.after !== undefined) {
       writer.uint32(26).string(message.after);
+    }
+    if (message.last !== undefined) {
+      writer.uint32(32).int32(message.last);
+    }
+    if (message.before !== undefined) {
+      writer.uint32(42).string(message.before);
     }
     return writer;
   },
@@ -2661,6 +2678,22 @@ export const ListMembersRequest: MessageFns<ListMembersRequest> = {
             message.after = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.last = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.before = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2682,6 +2715,8 @@ export const ListMembersRequest: MessageFns<ListMembersRequest> = {
           : '',
       first: isSet(object.first) ? globalThis.Number(object.first) : 0,
       after: isSet(object.after) ? globalThis.String(object.after) : undefined,
+      last: isSet(object.last) ? globalThis.Number(object.last) : undefined,
+      before: isSet(object.before) ? globalThis.String(object.before) : undefined,
     };
   },
 
@@ -2696,6 +2731,12 @@ export const ListMembersRequest: MessageFns<ListMembersRequest> = {
     if (message.after !== undefined) {
       obj.after = message.after;
     }
+    if (message.last !== undefined) {
+      obj.last = Math.round(message.last);
+    }
+    if (message.before !== undefined) {
+      obj.before = message.before;
+    }
     return obj;
   },
 
@@ -2707,12 +2748,14 @@ export const ListMembersRequest: MessageFns<ListMembersRequest> = {
     message.chatId = object.chatId ?? '';
     message.first = object.first ?? 0;
     message.after = object.after ?? undefined;
+    message.last = object.last ?? undefined;
+    message.before = object.before ?? undefined;
     return message;
   },
 };
 
 function createBaseListMembersResponse(): ListMembersResponse {
-  return { members: [], hasNextPage: false };
+  return { members: [], hasNextPage: false, hasPreviousPage: false };
 }
 
 export const ListMembersResponse: MessageFns<ListMembersResponse> = {
@@ -2722,6 +2765,9 @@ export const ListMembersResponse: MessageFns<ListMembersResponse> = {
     }
     if (message.hasNextPage !== false) {
       writer.uint32(16).bool(message.hasNextPage);
+    }
+    if (message.hasPreviousPage !== false) {
+      writer.uint32(24).bool(message.hasPreviousPage);
     }
     return writer;
   },
@@ -2755,6 +2801,14 @@ export const ListMembersResponse: MessageFns<ListMembersResponse> = {
             message.hasNextPage = reader.bool();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.hasPreviousPage = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2775,6 +2829,11 @@ export const ListMembersResponse: MessageFns<ListMembersResponse> = {
         : isSet(object.has_next_page)
           ? globalThis.Boolean(object.has_next_page)
           : false,
+      hasPreviousPage: isSet(object.hasPreviousPage)
+        ? globalThis.Boolean(object.hasPreviousPage)
+        : isSet(object.has_previous_page)
+          ? globalThis.Boolean(object.has_previous_page)
+          : false,
     };
   },
 
@@ -2786,6 +2845,9 @@ export const ListMembersResponse: MessageFns<ListMembersResponse> = {
     if (message.hasNextPage !== false) {
       obj.hasNextPage = message.hasNextPage;
     }
+    if (message.hasPreviousPage !== false) {
+      obj.hasPreviousPage = message.hasPreviousPage;
+    }
     return obj;
   },
 
@@ -2796,6 +2858,7 @@ export const ListMembersResponse: MessageFns<ListMembersResponse> = {
     const message = createBaseListMembersResponse();
     message.members = object.members?.map((e) => ChatMember.fromPartial(e)) || [];
     message.hasNextPage = object.hasNextPage ?? false;
+    message.hasPreviousPage = object.hasPreviousPage ?? false;
     return message;
   },
 };
