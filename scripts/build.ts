@@ -5,7 +5,9 @@
 // that what the code reads relative to itself is found there too:
 // - proto/**/*.proto: gRPC server reflection loads them (lib/grpc/server.ts);
 // - schema/*.graphql: the gateway's SDL (gateway/src/schema.ts);
-// - web/dist: the built web client, the gateway's default WEB_ROOT (gateway/src/config.ts).
+// - web/dist: the built web client, the gateway's default WEB_ROOT (gateway/src/config.ts);
+// - web/src/graphql/*.json: the web client's trusted documents, the gateway's default
+//   TRUSTED_DOCUMENTS_FILE (gateway/src/config.ts).
 // Migrations are TypeScript classes listed in migrations/*/index.ts, compiled with the rest;
 // GraphiQL's page comes from node_modules (@graphql-yoga/render-graphiql).
 //
@@ -44,6 +46,7 @@ export async function build(outDir = DEFAULT_OUT_DIR): Promise<{ web: string[] }
     });
   await copy('proto', '.proto');
   await copy('schema', '.graphql');
+  await copy('web/src/graphql', '.json');
   const web = await buildWeb(join(outDir, 'web', 'dist'));
   return { web };
 }

@@ -20,6 +20,7 @@ import { serveGraphqlWs } from './realtime/graphql-ws.js';
 import { createEventHub, type EventHub } from './realtime/hub.js';
 import { corsFor, graphiqlWithCsp, useCsrfPrevention } from './defence/browsers.js';
 import { documentPlugins, suggestionRemoved } from './defence/documents.js';
+import { createTrustedDocuments } from './defence/trusted-documents.js';
 import {
   closeAfterUnreadBody,
   declaresOversizedBody,
@@ -78,6 +79,11 @@ export async function createGatewayApp(
   upstreams = createUpstreams(config),
   { wsKeepAliveMs = 12_000, wsMaxBufferedBytes = 4 * 1024 * 1024 }: GatewayOptions = {},
 ): Promise<GatewayApp> {
+  /**
+   * Requests by documentId, and in `only` mode nothing else (HTTP through yoga, graphql-ws in
+   * ws-connection.ts). First: an unreadable manifest stops the start before anything is opened.
+   */
+  const trustedDocuments = createTrustedDocuments(config.trustedDocuments);
   const metrics = createMetrics('gateway');
   const gatewayMetrics = createGatewayMetrics(metrics.registry);
   /** One metric and one log line per GraphQL operation (metrics/operations.ts). */
@@ -144,9 +150,12 @@ export async function createGatewayApp(
     cors: corsFor(config.corsOrigins),
     multipart: false,
     maxRequestBodySize: config.http.maxRequestBytes,
+    extraParamNames: trustedDocuments.yoga.extraParamNames,
     plugins: [
       useCsrfPrevention(),
       graphiql.plugin,
+      // Before the document limits: they check the text a documentId stands for.
+      ...trustedDocuments.yoga.plugins,
       ...documentPlugins(config.documents),
       closeUnsentSubscriptions,
       // After the document limits, so that it records their refusals.
@@ -250,6 +259,7 @@ export async function createGatewayApp(
     hub: events,
     logger,
     getEnveloped: (context) => yoga.getEnveloped(context),
+    trustedDocuments,
     // A subscription's variable errors come from graphql-js directly, past yoga's plugins.
     maskError: config.documents.fieldSuggestions
       ? maskError

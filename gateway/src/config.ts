@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ConfigError, env, grpcTlsEnv, grpcTlsFrom, loadEnv } from '../../lib/env.js';
 import { originList } from './defence/browsers.js';
+import type { TrustedDocumentsConfig } from './defence/trusted-documents.js';
 import { trustProxyEnv } from './limits/client-address.js';
 import { rateEnv } from './limits/rate.js';
 import type { RateLimitsConfig } from './limits/rate-limits.js';
@@ -42,6 +43,10 @@ export const gatewayEnvSchema = z.object({
   HTTP_REQUEST_TIMEOUT: env.duration('30s'),
   HTTP_KEEP_ALIVE_TIMEOUT: env.duration('5s'),
   CORS_ORIGINS: originList(),
+  /** Trusted documents (defence/trusted-documents.ts): off, allow (documentId or text), only. */
+  TRUSTED_DOCUMENTS: z.enum(['off', 'allow', 'only'], { error: 'expected off, allow or only' }).default('allow'),
+  /** The manifest of trusted documents; unset: the web client's (npm run codegen writes it). */
+  TRUSTED_DOCUMENTS_FILE: z.string().optional(),
   /** Rate-limit counters shared by every gateway instance; unset: each instance counts alone. */
   REDIS_URL: env.redisUrl(),
   REDIS_PREFIX: z.string().default('messenger:'),
@@ -69,6 +74,11 @@ export const gatewayEnvSchema = z.object({
 
 /** Where `npm run build:web` and `npm start` put the web client (scripts/build-web.ts). */
 export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../web/dist', import.meta.url));
+
+/** The web client's trusted documents, written by `npm run codegen` (copied into dist/ by the build). */
+export const DEFAULT_TRUSTED_DOCUMENTS_FILE = fileURLToPath(
+  new URL('../../web/src/graphql/persisted-documents.json', import.meta.url),
+);
 
 export type GatewayConfig = ReturnType<typeof gatewayConfigFrom>;
 
@@ -99,6 +109,10 @@ function gatewayConfigFrom(e: z.output<typeof gatewayEnvSchema>) {
       fieldSuggestions: e.GRAPHQL_FIELD_SUGGESTIONS ?? false,
     },
     graphiql: e.GRAPHIQL ?? e.NODE_ENV !== 'production',
+    trustedDocuments: {
+      mode: e.TRUSTED_DOCUMENTS,
+      file: resolve(e.TRUSTED_DOCUMENTS_FILE ?? DEFAULT_TRUSTED_DOCUMENTS_FILE),
+    } satisfies TrustedDocumentsConfig,
     /** Origins (`scheme://host[:port]`) whose pages may call the gateway; none by default. */
     corsOrigins: e.CORS_ORIGINS,
     redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : undefined,

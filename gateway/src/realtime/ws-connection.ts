@@ -18,6 +18,7 @@ import { isServiceError } from '../../../lib/errors.js';
 import { callMetadata, isMetadataText } from '../../../lib/grpc/metadata.js';
 import type { Logger } from '../../../lib/logger.js';
 import { createContext, type OpenChatEvents, type Services } from '../context.js';
+import type { TrustedDocuments } from '../defence/trusted-documents.js';
 import { closeCodes } from '../ws-codes.js';
 import { limitExceeded, type RealtimeCaps, type Release } from './caps.js';
 import type { EventHub } from './hub.js';
@@ -40,6 +41,8 @@ export interface WsConnectionOptions {
   logger: Logger;
   /** yoga's per-operation envelop: its parser and validation caches, its plugins for execute. */
   getEnveloped: (context: Record<string, unknown>) => Enveloped;
+  /** Which documents run, by documentId or text (defence/trusted-documents.ts): as over HTTP. */
+  trustedDocuments: TrustedDocuments;
   maskError: (error: unknown, message: string) => Error;
   /** Called for every accepted socket with its session, so that revocation can close it. */
   onSession: (sessionId: string, socket: WebSocket, authorization: string) => void;
@@ -70,6 +73,19 @@ function withoutHttp(error: GraphQLError) {
   if (!json.extensions || !('http' in json.extensions)) return json;
   const { http: _http, ...extensions } = json.extensions;
   return Object.keys(extensions).length > 0 ? { ...json, extensions } : { ...json, extensions: undefined };
+}
+
+/**
+ * A subscribe by documentId may leave out `query`, which graphql-ws's `parseMessage` requires:
+ * it is checked as an empty text, which `queryOf` replaces with the document (or refuses).
+ */
+function withDocumentId(message: unknown): unknown {
+  const payload = (message as { type?: unknown; payload?: Record<string, unknown> } | null)?.payload;
+  if ((message as { type?: unknown }).type !== MessageType.Subscribe || !payload || typeof payload !== 'object')
+    return message;
+  return payload.query === undefined && typeof payload.documentId === 'string'
+    ? { ...(message as object), payload: { ...payload, query: '' } }
+    : message;
 }
 
 const stopping = (source: AsyncIterator<unknown>): Running => ({ stop: () => void source.return?.() });
@@ -117,7 +133,7 @@ export class WsConnection {
   private receive(text: string) {
     let message: Message;
     try {
-      message = parseMessage(text);
+      message = parseMessage(withDocumentId(JSON.parse(text)));
     } catch {
       this.close(CloseCode.BadRequest, 'Invalid message received');
       return;
@@ -208,10 +224,12 @@ export class WsConnection {
     const { options } = this;
     const began = performance.now();
     const requestId = randomUUID();
-    const enveloped = options.getEnveloped({ requestId, params: payload });
+    const query = options.trustedDocuments.queryOf(payload);
+    if (query instanceof GraphQLError) return this.fail(id, starting, [query]);
+    const enveloped = options.getEnveloped({ requestId, params: { ...payload, query } });
     let document;
     try {
-      document = enveloped.parse(payload.query);
+      document = enveloped.parse(query);
     } catch (error) {
       if (error instanceof GraphQLError) return this.fail(id, starting, [error]);
       throw error;
@@ -227,7 +245,7 @@ export class WsConnection {
       if (refused) return this.fail(id, starting, [refused]);
     }
     const plan = subscription
-      ? planFor(enveloped.schema, execute, payload.query, document, operation, payload.variables)
+      ? planFor(enveloped.schema, execute, query, document, operation, payload.variables)
       : undefined;
     const args: ExecutionArgs = {
       schema: enveloped.schema,

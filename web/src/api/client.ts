@@ -7,6 +7,7 @@ import { authExchange } from '@urql/exchange-auth';
 import type { SessionManager } from '../auth/session';
 import { expiresSoon } from '../auth/session';
 import { REQUEST_TIMEOUT_MS } from './graphql-fetch';
+import { trustedDocumentsExchange } from './trusted-documents';
 
 const PUBLIC_OPERATIONS = new Set(['Login', 'Register', 'RefreshToken']);
 const operationName = (operation: Operation) => getOperationName(operation.query) ?? '';
@@ -46,6 +47,8 @@ export function createApiClient(session: SessionManager, url = '/graphql'): Clie
           },
         };
       }),
+      // Each operation goes by its documentId, not its text (api/trusted-documents.ts).
+      trustedDocumentsExchange,
       fetchExchange,
     ],
   });

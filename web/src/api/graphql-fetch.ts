@@ -1,7 +1,7 @@
 // One GraphQL request over plain fetch, outside urql: the token refresh must not pass through
 // the auth exchange that is waiting for it.
-import { stringifyDocument } from '@urql/core';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { documentIdOf } from './trusted-documents';
 
 export interface GraphQLErrorShape {
   message: string;
@@ -38,7 +38,8 @@ export async function graphqlFetch<R, V>(
         accept: 'application/graphql-response+json, application/json',
         ...(token ? { authorization: `Bearer ${token}` } : {}),
       },
-      body: JSON.stringify({ query: stringifyDocument(document), variables }),
+      // By documentId, as every operation of the client (api/trusted-documents.ts).
+      body: JSON.stringify({ documentId: documentIdOf(document), variables }),
       // A request that hangs would hold the refresh lock, and with it every tab's requests.
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });

@@ -4,31 +4,16 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
-/** Where to resume one chat's events. */
 export type ChatCursorInput = {
   /** The last seq the client has seen of this chat. */
   afterSeq: number;
-  /** A chat of the caller (others are ignored). */
   chatId: string;
 };
 
-/** What a chat is. */
-export type ChatKind =
-  /** Two users, no roles, no title; one per pair of users. */
-  | 'DIRECT'
-  /** Any number of members with roles and a title. */
-  | 'GROUP';
+export type ChatKind = 'DIRECT' | 'GROUP';
 
-/** A member's role in a group (a direct chat's two members are MEMBERs). */
-export type ChatRole =
-  /** Adds and removes members, deletes others' messages. */
-  | 'ADMIN'
-  /** Reads and writes. */
-  | 'MEMBER'
-  /** One per group: everything an ADMIN may, and changing roles. */
-  | 'OWNER';
+export type ChatRole = 'ADMIN' | 'MEMBER' | 'OWNER';
 
-/** What `createGroupChat` needs. */
 export type CreateGroupChatInput = {
   /** At most 100 users; the caller becomes OWNER. */
   memberIds?: Array<string>;
@@ -36,15 +21,11 @@ export type CreateGroupChatInput = {
   title: string;
 };
 
-/** What `login` needs. */
 export type LoginInput = {
-  /** The account's email address (any case). */
   email: string;
-  /** The account's password. */
   password: string;
 };
 
-/** What `register` needs. */
 export type RegisterInput = {
   /** A valid address, at most 254 characters; stored lower-case. */
   email: string;
@@ -54,11 +35,9 @@ export type RegisterInput = {
   username: string;
 };
 
-/** What `sendMessage` needs. */
 export type SendMessageInput = {
   /** 1–4096 characters, not blank. */
   body: string;
-  /** A chat of the caller. */
   chatId: string;
   /** Chosen by the client per message, 1–64 characters: resending with it never doubles the message. */
   clientMessageId: string;
@@ -1309,6 +1288,7 @@ export const AuthFieldsFragmentDoc = {
   ],
 } as unknown as DocumentNode<AuthFieldsFragment, unknown>;
 export const RegisterDocument = {
+  __meta__: { hash: 'sha256:b7b9506f607852a76b3a436e5a34acc52229db75cdf8f25ea7bfde9746e1395d' },
   kind: 'Document',
   definitions: [
     {
@@ -1392,6 +1372,7 @@ export const RegisterDocument = {
   ],
 } as unknown as DocumentNode<RegisterMutation, RegisterMutationVariables>;
 export const LoginDocument = {
+  __meta__: { hash: 'sha256:5411d41a44af7b09852941565f775d2a2a07f2dca25a44a7b14835d1640ec8fd' },
   kind: 'Document',
   definitions: [
     {
@@ -1475,6 +1456,7 @@ export const LoginDocument = {
   ],
 } as unknown as DocumentNode<LoginMutation, LoginMutationVariables>;
 export const RefreshTokenDocument = {
+  __meta__: { hash: 'sha256:125980e26e6b54cefeb69430fdc607b3c126c9a91d7e4bb2305fb4ee201f494d' },
   kind: 'Document',
   definitions: [
     {
@@ -1558,6 +1540,7 @@ export const RefreshTokenDocument = {
   ],
 } as unknown as DocumentNode<RefreshTokenMutation, RefreshTokenMutationVariables>;
 export const LogoutDocument = {
+  __meta__: { hash: 'sha256:cb1d14c1cc99a25294cfa4376de2402364cb32e6c038a11fb36cf0ebb3a5ce91' },
   kind: 'Document',
   definitions: [
     {
@@ -1569,6 +1552,7 @@ export const LogoutDocument = {
   ],
 } as unknown as DocumentNode<LogoutMutation, LogoutMutationVariables>;
 export const MeDocument = {
+  __meta__: { hash: 'sha256:ef7d93535b7bcc808e793ead78a8d2b59a4aa5adf9a536b7292e331627718598' },
   kind: 'Document',
   definitions: [
     {
@@ -1619,6 +1603,7 @@ export const MeDocument = {
   ],
 } as unknown as DocumentNode<MeQuery, MeQueryVariables>;
 export const SessionsDocument = {
+  __meta__: { hash: 'sha256:f1d0eacff2e2a0ba536e88aeab09e772ab893058f826e0a9c63e1f5853c88e8c' },
   kind: 'Document',
   definitions: [
     {
@@ -1649,6 +1634,7 @@ export const SessionsDocument = {
   ],
 } as unknown as DocumentNode<SessionsQuery, SessionsQueryVariables>;
 export const RevokeSessionDocument = {
+  __meta__: { hash: 'sha256:0da1f5ad6ca30b47e1cb2c8f9b833664fb3647a47c585080a1a7fa8bc04c825c' },
   kind: 'Document',
   definitions: [
     {
@@ -1682,6 +1668,7 @@ export const RevokeSessionDocument = {
   ],
 } as unknown as DocumentNode<RevokeSessionMutation, RevokeSessionMutationVariables>;
 export const UpdateProfileDocument = {
+  __meta__: { hash: 'sha256:a0183e18d3dff181d08c314101facc24d4ee1ebaaa0dfe6d0b4abb69019f860a' },
   kind: 'Document',
   definitions: [
     {
@@ -1746,6 +1733,7 @@ export const UpdateProfileDocument = {
   ],
 } as unknown as DocumentNode<UpdateProfileMutation, UpdateProfileMutationVariables>;
 export const SearchUsersDocument = {
+  __meta__: { hash: 'sha256:61808a6aa12673dfc12caf6faaf8c8581436d7d1a45d6115ff4e499f419f152b' },
   kind: 'Document',
   definitions: [
     {
@@ -1808,6 +1796,7 @@ export const SearchUsersDocument = {
   ],
 } as unknown as DocumentNode<SearchUsersQuery, SearchUsersQueryVariables>;
 export const ChatsDocument = {
+  __meta__: { hash: 'sha256:ecf3972f6f0717a9a04729525d48e34d4d693c7b19a6b44d15271cdffcc9a51f' },
   kind: 'Document',
   definitions: [
     {
@@ -2004,6 +1993,7 @@ export const ChatsDocument = {
   ],
 } as unknown as DocumentNode<ChatsQuery, ChatsQueryVariables>;
 export const ChatDocument = {
+  __meta__: { hash: 'sha256:185c64e841b8935c6b38de0f609bfea647254abe72e3a749628ba8e185075754' },
   kind: 'Document',
   definitions: [
     {
@@ -2170,6 +2160,7 @@ export const ChatDocument = {
   ],
 } as unknown as DocumentNode<ChatQuery, ChatQueryVariables>;
 export const MembersDocument = {
+  __meta__: { hash: 'sha256:29356f117cf6d5ef1e52c59074ecfe98ff66dc9517d9f53a4d07c32b45ef91fa' },
   kind: 'Document',
   definitions: [
     {
@@ -2270,6 +2261,7 @@ export const MembersDocument = {
   ],
 } as unknown as DocumentNode<MembersQuery, MembersQueryVariables>;
 export const MessagesDocument = {
+  __meta__: { hash: 'sha256:9373f39bdbb11722756a83f9c82250a2a9ebf22d1fedea43fffce906be2a987c' },
   kind: 'Document',
   definitions: [
     {
@@ -2418,6 +2410,7 @@ export const MessagesDocument = {
   ],
 } as unknown as DocumentNode<MessagesQuery, MessagesQueryVariables>;
 export const CreateDirectChatDocument = {
+  __meta__: { hash: 'sha256:17e932d1356986102cc8d634028f536f2ffbf46d5e8ad722c66d4f9197501914' },
   kind: 'Document',
   definitions: [
     {
@@ -2584,6 +2577,7 @@ export const CreateDirectChatDocument = {
   ],
 } as unknown as DocumentNode<CreateDirectChatMutation, CreateDirectChatMutationVariables>;
 export const CreateGroupChatDocument = {
+  __meta__: { hash: 'sha256:7cee3608b0be920ee341bb25ed9df41a326d8cf830dd26b204596c726bd1c4a7' },
   kind: 'Document',
   definitions: [
     {
@@ -2753,6 +2747,7 @@ export const CreateGroupChatDocument = {
   ],
 } as unknown as DocumentNode<CreateGroupChatMutation, CreateGroupChatMutationVariables>;
 export const AddChatMembersDocument = {
+  __meta__: { hash: 'sha256:296bc308f3d8db83bb3c94f7ecf59cc7c142bd1632e50c229c88172852cf036e' },
   kind: 'Document',
   definitions: [
     {
@@ -2935,6 +2930,7 @@ export const AddChatMembersDocument = {
   ],
 } as unknown as DocumentNode<AddChatMembersMutation, AddChatMembersMutationVariables>;
 export const RemoveChatMemberDocument = {
+  __meta__: { hash: 'sha256:10ffa2cd582d422508c3f0c2831e6180680784ef71548fe75fb57cb044355d6d' },
   kind: 'Document',
   definitions: [
     {
@@ -3111,6 +3107,7 @@ export const RemoveChatMemberDocument = {
   ],
 } as unknown as DocumentNode<RemoveChatMemberMutation, RemoveChatMemberMutationVariables>;
 export const LeaveChatDocument = {
+  __meta__: { hash: 'sha256:cbf667173c7b6147bbb56a71a0cef4b1297634605802389702e896b309d5c7e4' },
   kind: 'Document',
   definitions: [
     {
@@ -3144,6 +3141,7 @@ export const LeaveChatDocument = {
   ],
 } as unknown as DocumentNode<LeaveChatMutation, LeaveChatMutationVariables>;
 export const SendMessageDocument = {
+  __meta__: { hash: 'sha256:5503a353fd517790eea055e94333b9b479095eb10799282f5d325e4c28b15765' },
   kind: 'Document',
   definitions: [
     {
@@ -3252,6 +3250,7 @@ export const SendMessageDocument = {
   ],
 } as unknown as DocumentNode<SendMessageMutation, SendMessageMutationVariables>;
 export const EditMessageDocument = {
+  __meta__: { hash: 'sha256:9df6017c674748785e31430d0acbb91e97063c49280139001ddedd82c1a3f5d4' },
   kind: 'Document',
   definitions: [
     {
@@ -3370,6 +3369,7 @@ export const EditMessageDocument = {
   ],
 } as unknown as DocumentNode<EditMessageMutation, EditMessageMutationVariables>;
 export const DeleteMessageDocument = {
+  __meta__: { hash: 'sha256:b81d6a8e26463e9996ac6fda858bb0d824be1a7668464b8d5e1e6b78a62442ab' },
   kind: 'Document',
   definitions: [
     {
@@ -3478,6 +3478,7 @@ export const DeleteMessageDocument = {
   ],
 } as unknown as DocumentNode<DeleteMessageMutation, DeleteMessageMutationVariables>;
 export const MarkReadDocument = {
+  __meta__: { hash: 'sha256:45ff992ab842d7d02e6972df7488f4c232d534cb93856ea5e5f7915268b2ded8' },
   kind: 'Document',
   definitions: [
     {
@@ -3529,6 +3530,7 @@ export const MarkReadDocument = {
   ],
 } as unknown as DocumentNode<MarkReadMutation, MarkReadMutationVariables>;
 export const SetTypingDocument = {
+  __meta__: { hash: 'sha256:0f89d957ff2bf5b56184e062ca0c1b34cf1e18347814c4cf1d5895aaae269d64' },
   kind: 'Document',
   definitions: [
     {
@@ -3572,6 +3574,7 @@ export const SetTypingDocument = {
   ],
 } as unknown as DocumentNode<SetTypingMutation, SetTypingMutationVariables>;
 export const ChatEventsDocument = {
+  __meta__: { hash: 'sha256:9a6af4b91a44558b1bc42ce4662cb976b53e14f9221734db2c91bf9672402426' },
   kind: 'Document',
   definitions: [
     {

@@ -4,9 +4,9 @@
 // missed. A socket that stops answering pings is closed, since browsers notice a dead network
 // only after minutes.
 import { createClient, type Client } from 'graphql-ws';
-import { stringifyDocument } from '@urql/core';
 import type { SessionManager } from '../auth/session';
 import { ChatEventsSubscription } from '../api/operations';
+import { documentIdOf } from '../api/trusted-documents';
 import type { ChatEventsSubscription as ChatEventsResult } from '../graphql/graphql';
 import type { ChatEvent, ConnectionStatus } from '../state/store';
 
@@ -109,21 +109,22 @@ export function startRealtime(options: RealtimeOptions): Realtime {
 
   function subscribe() {
     if (stopped || unsubscribe) return;
-    unsubscribe = client.subscribe<ChatEventsResult>(
-      {
-        query: stringifyDocument(ChatEventsSubscription),
-        operationName: 'ChatEvents',
-        variables: { resume: options.cursors() },
+    // By documentId, as over HTTP (api/trusted-documents.ts); graphql-ws's client wants a
+    // `query` string in every subscribe, so it is empty.
+    const payload = {
+      query: '',
+      documentId: documentIdOf(ChatEventsSubscription),
+      operationName: 'ChatEvents',
+      variables: { resume: options.cursors() },
+    };
+    unsubscribe = client.subscribe<ChatEventsResult>(payload, {
+      next: (result) => {
+        if (result.data) options.onEvent(result.data.chatEvents);
       },
-      {
-        next: (result) => {
-          if (result.data) options.onEvent(result.data.chatEvents);
-        },
-        error: (error) => void onFailure(error),
-        // The server never ends the stream on its own; treat an end as a loss and resume.
-        complete: () => void onFailure(null),
-      },
-    );
+      error: (error) => void onFailure(error),
+      // The server never ends the stream on its own; treat an end as a loss and resume.
+      complete: () => void onFailure(null),
+    });
   }
 
   // The browser is online again: whatever socket there is may be dead; start afresh now.
