@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { CriticalityLevel, diff } from '@graphql-inspector/core';
+import { type Change, CriticalityLevel, diff } from '@graphql-inspector/core';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { buildSchema as schemaFromSdl, lexicographicSortSchema } from 'graphql';
 import { format, resolveConfig } from 'prettier';
@@ -90,6 +90,12 @@ function recordedHash(): string | undefined {
   return [...readFileSync(CHANGES, 'utf8').matchAll(HASH_LINE)].at(-1)?.[1];
 }
 
+/** Inspector's "dangerous": nothing old stops working, but old clients may mishandle what is new. */
+function dangerous(change: Change): string {
+  const reason = change.criticality.reason;
+  return `${change.message} (dangerous${reason && reason !== change.message ? `: ${reason}` : ''})`;
+}
+
 async function graphqlDifferences(snapshotSdl: string, sdl: string): Promise<Difference[]> {
   // Both sides go through the same print and parse, so only real differences show.
   const changes = await diff(
@@ -104,10 +110,7 @@ async function graphqlDifferences(snapshotSdl: string, sdl: string): Promise<Dif
     .filter((change) => !described.includes(change))
     .map((change) => ({
       contract: 'GraphQL',
-      message:
-        change.criticality.level === CriticalityLevel.Dangerous
-          ? `${change.message} (dangerous: ${change.criticality.reason ?? 'clients may need to handle it'})`
-          : change.message,
+      message: change.criticality.level === CriticalityLevel.Dangerous ? dangerous(change) : change.message,
       breaking: change.criticality.level === CriticalityLevel.Breaking,
     }));
   if (described.length > 0) {

@@ -123,7 +123,11 @@ describe('npm run contracts:check', { timeout: 60_000 }, () => {
 
   it('passes on added fields and RPCs, asking for a refresh of the snapshot', async () => {
     const dir = copy();
-    writeFileSync(join(dir, 'schema/zz-probe.graphql'), 'extend type User {\n  contractsProbe: String\n}\n');
+    // A field, a directive and its use (as Federation adds them), an enum value (dangerous: passes, marked).
+    writeFileSync(
+      join(dir, 'schema/zz-probe.graphql'),
+      'directive @probe on OBJECT\nextend type User @probe {\n  contractsProbe: String\n}\nextend enum ChatKind {\n  PROBE\n}\n',
+    );
     edit(
       dir,
       'proto/auth/v1/auth.proto',
@@ -137,6 +141,8 @@ describe('npm run contracts:check', { timeout: 60_000 }, () => {
     const run = await contracts(dir, 'check');
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toContain("GraphQL: Field 'contractsProbe' was added to object type 'User'");
+    expect(run.stdout).toContain("GraphQL: Directive 'probe' was added to object 'User'");
+    expect(run.stdout).toMatch(/GraphQL: Enum value 'PROBE' was added to enum 'ChatKind' \(dangerous: .+\)/);
     expect(run.stdout).toContain('gRPC: proto/auth/v1/auth.proto changed');
     expect(run.stdout).toContain('npm run contracts:update');
 
