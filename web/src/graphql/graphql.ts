@@ -4,16 +4,31 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+/** Where to resume one chat's events. */
 export type ChatCursorInput = {
   /** The last seq the client has seen of this chat. */
   afterSeq: number;
+  /** A chat of the caller (others are ignored). */
   chatId: string;
 };
 
-export type ChatKind = 'DIRECT' | 'GROUP';
+/** What a chat is. */
+export type ChatKind =
+  /** Two users, no roles, no title; one per pair of users. */
+  | 'DIRECT'
+  /** Any number of members with roles and a title. */
+  | 'GROUP';
 
-export type ChatRole = 'ADMIN' | 'MEMBER' | 'OWNER';
+/** A member's role in a group (a direct chat's two members are MEMBERs). */
+export type ChatRole =
+  /** Adds and removes members, deletes others' messages. */
+  | 'ADMIN'
+  /** Reads and writes. */
+  | 'MEMBER'
+  /** One per group: everything an ADMIN may, and changing roles. */
+  | 'OWNER';
 
+/** What `createGroupChat` needs. */
 export type CreateGroupChatInput = {
   /** At most 100 users; the caller becomes OWNER. */
   memberIds?: Array<string>;
@@ -21,11 +36,15 @@ export type CreateGroupChatInput = {
   title: string;
 };
 
+/** What `login` needs. */
 export type LoginInput = {
+  /** The account's email address (any case). */
   email: string;
+  /** The account's password. */
   password: string;
 };
 
+/** What `register` needs. */
 export type RegisterInput = {
   /** A valid address, at most 254 characters; stored lower-case. */
   email: string;
@@ -35,9 +54,11 @@ export type RegisterInput = {
   username: string;
 };
 
+/** What `sendMessage` needs. */
 export type SendMessageInput = {
   /** 1–4096 characters, not blank. */
   body: string;
+  /** A chat of the caller. */
   chatId: string;
   /** Chosen by the client per message, 1–64 characters: resending with it never doubles the message. */
   clientMessageId: string;
