@@ -172,6 +172,11 @@ export function grpcTlsFrom(e: GrpcTlsEnv, { serves }: { serves: boolean }): Grp
   return { cert: cert?.pem, key: key?.pem, ca: ca?.pem, env };
 }
 
+/** The gRPC TLS settings alone, from `source` (default: `process.env` after `.env`). */
+export function loadGrpcTls({ serves }: { serves: boolean }, source?: NodeJS.ProcessEnv): GrpcTls | undefined {
+  return grpcTlsFrom(loadEnv(z.object(grpcTlsEnv), source), { serves });
+}
+
 /** Loads `.env` (never overriding variables already set) once per process. */
 let dotenvLoaded = false;
 export function loadDotenvOnce(): void {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { env, grpcTlsEnv, grpcTlsFrom, loadEnv } from '../lib/env.js';
+import { env, loadEnv } from '../lib/env.js';
 
 /** The variables the launcher (`npm start`, `npm run migrate`) itself reads. */
 export const launcherEnvSchema = z.object({
@@ -30,8 +30,6 @@ export const launcherEnvSchema = z.object({
   RESTART_MAX_PER_MINUTE: env.count(6),
   /** Where the web client is built and served from; unset: the repository's `web/dist`. */
   WEB_ROOT: z.string().optional(),
-  /** Checked here, before any process starts; every service and the gateway reads them (lib/env.ts). */
-  ...grpcTlsEnv,
 });
 
 export type LauncherEnv = z.output<typeof launcherEnvSchema>;
@@ -45,6 +43,5 @@ export const SERVICE_DATABASES = [
 
 export function loadLauncherEnv(source?: NodeJS.ProcessEnv): LauncherEnv {
   const parsed = loadEnv(launcherEnvSchema, source);
-  grpcTlsFrom(parsed, { serves: true });
   return parsed;
 }

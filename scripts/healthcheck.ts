@@ -4,15 +4,14 @@
 //   node dist/scripts/healthcheck.js grpc://127.0.0.1:7051          grpc.health.v1 SERVING
 // A gRPC check speaks the process's own TLS (GRPC_TLS_*, the same variables and files as the
 // process it probes): with mTLS it presents the process's certificate.
-import { z } from 'zod';
-import { grpcTlsEnv, grpcTlsFrom, loadEnv } from '../lib/env.js';
+import { loadGrpcTls } from '../lib/env.js';
 import { createHealthChecker } from '../lib/grpc/health.js';
 
 const TIMEOUT_MS = 2_000;
 
 async function healthy(target: string): Promise<boolean> {
   if (target.startsWith('grpc://')) {
-    const tls = grpcTlsFrom(loadEnv(z.object(grpcTlsEnv)), { serves: false });
+    const tls = loadGrpcTls({ serves: false });
     // The certificate names the service, not 127.0.0.1: only the CA is checked here.
     const checker = createHealthChecker(tls, { verifyHostname: false });
     try {

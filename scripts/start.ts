@@ -4,7 +4,7 @@
 // SIGINT (Ctrl-C) or SIGTERM stops them all, the services first, PostgreSQL last.
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, configOrExit, grpcTlsFrom } from '../lib/env.js';
+import { ConfigError, configOrExit, loadGrpcTls } from '../lib/env.js';
 import { createLogger } from '../lib/logger.js';
 import { buildWeb, DEFAULT_WEB_ROOT } from './build-web.js';
 import { loadLauncherEnv } from './config.js';
@@ -27,8 +27,11 @@ const started = performance.now();
 const config = configOrExit(loadLauncherEnv);
 const logger = createLogger('launcher', config.LOG_LEVEL);
 const webRoot = resolve(config.WEB_ROOT ?? DEFAULT_WEB_ROOT);
-/** The gRPC TLS files as absolute paths: the processes run in the repository, wherever this was started. */
-const grpcTlsFiles = grpcTlsFrom(config, { serves: true })?.env ?? {};
+/**
+ * gRPC TLS (GRPC_TLS_*), checked before any process starts (`npm run migrate` has no use for it).
+ * The processes get the paths absolute: they run in the repository, wherever this was started.
+ */
+const grpcTlsFiles = configOrExit(() => loadGrpcTls({ serves: true }))?.env ?? {};
 
 /** The web client did not build: said plainly, like a configuration error. */
 class WebBuildError extends Error {

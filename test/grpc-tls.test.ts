@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { grpcTlsEnv, grpcTlsFrom, loadEnv, type GrpcTls } from '../lib/env.js';
+import { grpcTlsEnv, loadGrpcTls, type GrpcTls } from '../lib/env.js';
 import { createServiceClient } from '../lib/grpc/client.js';
 import { createHealthChecker } from '../lib/grpc/health.js';
 import { as, newAccount, useAuthService } from '../lib/testing/auth.js';
@@ -16,7 +15,6 @@ import { authEnvSchema } from '../services/auth/src/config.js';
 import { chatEnvSchema } from '../services/chat/src/config.js';
 import { profilesEnvSchema } from '../services/profiles/src/config.js';
 import { gatewayEnvSchema, loadGatewayConfig } from '../gateway/src/config.js';
-import { launcherEnvSchema, loadLauncherEnv } from '../scripts/config.js';
 
 /**
  * gRPC TLS (GRPC_TLS_CERT_FILE, GRPC_TLS_KEY_FILE, GRPC_TLS_CA_FILE): a real auth-service with
@@ -34,9 +32,7 @@ const files = certs as TestCertificates;
 afterAll(() => certs?.remove());
 
 /** TLS settings as a process would load them from these variables. */
-function tlsFrom(variables: Record<string, string>): GrpcTls | undefined {
-  return grpcTlsFrom(loadEnv(z.object(grpcTlsEnv), variables), { serves: false });
-}
+const tlsFrom = (variables: Record<string, string>) => loadGrpcTls({ serves: false }, variables);
 
 /** register on auth-service at `port`, with `tls` (undefined: plaintext); how the call ended. */
 async function registerWith(port: number, tls: GrpcTls | undefined): Promise<string | undefined> {
@@ -161,11 +157,10 @@ describe.skipIf(!certs)('the whole system with mTLS between every process', () =
 });
 
 describe.skipIf(!certs)('GRPC_TLS_* checked at start', () => {
-  const load = (variables: Record<string, string>, serves = true) =>
-    grpcTlsFrom(loadEnv(z.object(grpcTlsEnv), variables), { serves });
+  const load = (variables: Record<string, string>) => loadGrpcTls({ serves: true }, variables);
 
-  it('is read by every process and the launcher', () => {
-    for (const schema of [authEnvSchema, chatEnvSchema, profilesEnvSchema, gatewayEnvSchema, launcherEnvSchema]) {
+  it('is read by every service and the gateway', () => {
+    for (const schema of [authEnvSchema, chatEnvSchema, profilesEnvSchema, gatewayEnvSchema]) {
       expect(Object.keys(schema.shape)).toEqual(expect.arrayContaining(Object.keys(grpcTlsEnv)));
     }
   });
@@ -200,6 +195,16 @@ describe.skipIf(!certs)('GRPC_TLS_* checked at start', () => {
   it('lets a client (the gateway) verify with a CA alone, not a service', () => {
     expect(loadGatewayConfig({ GRPC_TLS_CA_FILE: files.ca }).grpcTls?.ca).toBeDefined();
     expect(() => load({ GRPC_TLS_CA_FILE: files.ca })).toThrow(/GRPC_TLS_CERT_FILE: is required with GRPC_TLS_CA_FILE/);
-    expect(() => loadLauncherEnv({ GRPC_TLS_CA_FILE: files.ca })).toThrow(/GRPC_TLS_CERT_FILE: is required/);
+  });
+
+  it('stops npm start before any process starts', () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, GRPC_TLS_CERT_FILE: files.cert, GRPC_TLS_KEY_FILE: join(files.dir, 'nokey.pem') },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/GRPC_TLS_KEY_FILE: cannot read .*nokey\.pem/);
   });
 });
