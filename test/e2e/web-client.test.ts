@@ -23,6 +23,19 @@ interface AxeViolation {
   nodes: { target: string[] }[];
 }
 
+/** The web client's documents by documentId (`npm run codegen`): it sends the id, not the text. */
+const MANIFEST = JSON.parse(
+  readFileSync(new URL('../../web/src/graphql/persisted-documents.json', import.meta.url), 'utf8'),
+) as Record<string, string>;
+/** Whether a request body is the web client's operation `name` (`RefreshToken`, `SendMessage`, …). */
+function isOperation(body: string | null, name: string): boolean {
+  const id = Object.keys(MANIFEST).find((key) =>
+    new RegExp(`(query|mutation|subscription) ${name}\\b`).test(MANIFEST[key]!),
+  );
+  if (!id) throw new Error(`the web client has no operation ${name}`);
+  return !!body?.includes(`"${id}"`);
+}
+
 const run = Date.now().toString(36);
 /** A new person's sign-up details, unique to this run. */
 const user = (name: string) => ({
@@ -425,7 +438,7 @@ describe.skipIf(!browser)('web client in Chromium', () => {
       // clientMessageId, and the server returns the first message instead of a second one.
       let lost = 0;
       await r.page.route('**/graphql', async (route) => {
-        if (lost === 0 && route.request().postData()?.includes('mutation SendMessage')) {
+        if (lost === 0 && isOperation(route.request().postData(), 'SendMessage')) {
           lost++;
           await route.fetch(); // the server gets it and answers…
           await route.abort('connectionreset'); // …but the page never hears back
@@ -458,7 +471,7 @@ describe.skipIf(!browser)('web client in Chromium', () => {
       await r.page.unroute('**/graphql');
       let blocked = 0;
       await r.page.route('**/graphql', async (route) => {
-        if (!route.request().postData()?.includes('mutation SendMessage')) return route.continue();
+        if (!isOperation(route.request().postData(), 'SendMessage')) return route.continue();
         blocked++;
         await route.abort('internetdisconnected');
       });
@@ -494,7 +507,7 @@ describe.skipIf(!browser)('web client in Chromium', () => {
     const refreshes: string[] = [];
     for (const page of [first.page, second]) {
       page.on('response', (response) => {
-        if (response.request().postData()?.includes('mutation RefreshToken')) {
+        if (isOperation(response.request().postData(), 'RefreshToken')) {
           // A refresh still in flight when the test closes its pages has no body to read.
           response.text().then(
             (text) => refreshes.push(text),
@@ -586,7 +599,7 @@ describe.skipIf(!browser)('web client in Chromium', () => {
     await register(page, system.url, person);
     let refreshed = 0;
     page.on('request', (request) => {
-      if (request.postData()?.includes('mutation RefreshToken')) refreshed++;
+      if (isOperation(request.postData(), 'RefreshToken')) refreshed++;
     });
     // The stored access token stops being valid before its time (as after a server-side key
     // change): the next request is answered UNAUTHENTICATED.
