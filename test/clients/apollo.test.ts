@@ -13,6 +13,7 @@ import {
   CHAT_EVENT_KEYS,
   addMessage,
   applyChatEvent,
+  bumpChat,
   createMessengerCache,
   removeChat,
   removeSession,
@@ -20,11 +21,13 @@ import {
 } from './apollo-cache.js';
 import {
   CHATS,
+  CREATE_DIRECT,
   DELETE,
   EDIT,
   EVENTS,
   HISTORY,
   LEAVE,
+  MEMBERS,
   REVOKE,
   SEND,
   SESSIONS,
@@ -38,6 +41,7 @@ import {
   serverHistory,
   type ChatsData,
   type HistoryData,
+  type MembersData,
   type SessionsData,
 } from './operations.js';
 
@@ -46,7 +50,8 @@ import {
  * docs/client-caches.md) against a real gateway: after each mutation or event, the cached
  * queries read exactly what the server answers, and the client sent nothing but the mutation.
  */
-const stack = useStack('clients_apollo');
+// Every test signs up users of its own from one address: no rate limit on sign-ups here.
+const stack = useStack('clients_apollo', { gateway: { RATE_LIMITS: 'off' } });
 const disposers: (() => unknown)[] = [];
 afterAll(async () => {
   for (const dispose of disposers) await dispose();
@@ -150,7 +155,16 @@ describe('Apollo Client 4 InMemoryCache', () => {
     expect(chats()!.chats.edges.map((edge) => edge.node.id)).toEqual([direct]);
     expect(listView(chats())).toEqual(listView(await serverChats(stack, a.token)));
 
-    expect(sent).toEqual(['Chats', 'History', 'Send', 'Send', 'Edit', 'Delete', 'Leave']);
+    // A new chat joins the top of the list.
+    const created = await client.mutate<{ createDirectChat: { id: string } }>({
+      mutation: gql(CREATE_DIRECT),
+      variables: { userId: c.id },
+      update: (cache, { data }) => data && bumpChat(cache, data.createDirectChat.id, true),
+    });
+    expect(chats()!.chats.edges.map((edge) => edge.node.id)).toEqual([created.data!.createDirectChat.id, direct]);
+    expect(listView(chats())).toEqual(listView(await serverChats(stack, a.token)));
+
+    expect(sent).toEqual(['Chats', 'History', 'Send', 'Send', 'Edit', 'Delete', 'Leave', 'CreateDirect']);
   });
 
   it('follows revokeSession, and logout clears the cache', async () => {
@@ -254,5 +268,27 @@ describe('Apollo Client 4 InMemoryCache', () => {
     expect(historyView(all)).toEqual(historyView(await serverHistory(stack, a.token, direct)));
     expect(all.chat.messages.pageInfo.hasPreviousPage).toBe(false);
     expect(sent).toEqual(['History', 'History', 'History']);
+  });
+
+  it("pages a chat's members with relayStylePagination and fetchMore", async () => {
+    const [a, b, c] = await Promise.all([account(stack, 'na'), account(stack, 'nb'), account(stack, 'nc')]);
+    const { group } = await chatsOf(stack, a, b, c);
+    const { client, sent } = apollo(a.token);
+    const query = client.watchQuery<MembersData>({ query: gql(MEMBERS), variables: { chatId: group, first: 2 } });
+    const first = await firstValueFrom(query.pipe(filter((result) => result.dataState === 'complete')));
+    expect(first.data.chat.membersConnection.edges).toHaveLength(2);
+    await query.fetchMore({ variables: { after: first.data.chat.membersConnection.pageInfo.endCursor } });
+    const all = client.readQuery<MembersData>({ query: gql(MEMBERS), variables: { chatId: group, first: 2 } })!;
+    const server = await call<{ chat: { members: { userId: string }[] } }>(
+      stack,
+      a.token,
+      `query ($c: ID!) { chat(id: $c) { members { userId } } }`,
+      { c: group },
+    );
+    expect(all.chat.membersConnection.edges.map((edge) => edge.node.userId)).toEqual(
+      server.chat.members.map((member) => member.userId),
+    );
+    expect(all.chat.membersConnection.pageInfo.hasNextPage).toBe(false);
+    expect(sent).toEqual(['Members', 'Members']);
   });
 });

@@ -5,14 +5,29 @@ import type { useStack } from '../../lib/testing/stack.js';
 
 const MESSAGE = 'id chatId seq body editedAt deletedAt sender { id username }';
 
+const CHAT = `
+  id kind title unreadCount
+  lastMessage { ${MESSAGE} }
+  members { chatId userId role lastReadSeq user { id username profile { id displayName } } }
+`;
+
 export const CHATS = `query Chats {
   chats(first: 20) {
-    edges { cursor node {
-      id kind title unreadCount
-      lastMessage { ${MESSAGE} }
-      members { chatId userId role lastReadSeq user { id username profile { id displayName } } }
-    } }
+    edges { cursor node { ${CHAT} } }
     pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+  }
+}`;
+
+/** Answers the chat with what CHATS shows of it, so that it can join the cached list whole. */
+export const CREATE_DIRECT = `mutation CreateDirect($userId: ID!) { createDirectChat(userId: $userId) { ${CHAT} } }`;
+
+export const MEMBERS = `query Members($chatId: ID!, $first: Int, $after: String) {
+  chat(id: $chatId) {
+    id
+    membersConnection(first: $first, after: $after) {
+      edges { cursor node { chatId userId role user { id } } }
+      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    }
   }
 }`;
 
@@ -72,6 +87,14 @@ export interface HistoryData {
     messages: {
       edges: { cursor: string; node: Msg }[];
       pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null };
+    };
+  };
+}
+export interface MembersData {
+  chat: {
+    membersConnection: {
+      edges: { node: { chatId: string; userId: string } }[];
+      pageInfo: { hasNextPage: boolean; endCursor: string | null };
     };
   };
 }

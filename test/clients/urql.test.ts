@@ -9,11 +9,13 @@ import { until } from '../../lib/testing/wait.js';
 import { CHAT_EVENT_KEYS, messengerCacheExchange } from './urql-cache.js';
 import {
   CHATS,
+  CREATE_DIRECT,
   DELETE,
   EDIT,
   EVENTS,
   HISTORY,
   LEAVE,
+  MEMBERS,
   REVOKE,
   SEND,
   SESSIONS,
@@ -27,6 +29,7 @@ import {
   serverHistory,
   type ChatsData,
   type HistoryData,
+  type MembersData,
   type SessionsData,
 } from './operations.js';
 
@@ -35,7 +38,8 @@ import {
  * against a real gateway: after each mutation or event, the cached queries read exactly what
  * the server answers, and the client sent nothing but the mutation.
  */
-const stack = useStack('clients_urql');
+// Every test signs up users of its own from one address: no rate limit on sign-ups here.
+const stack = useStack('clients_urql', { gateway: { RATE_LIMITS: 'off' } });
 const disposers: (() => unknown)[] = [];
 afterAll(async () => {
   for (const dispose of disposers) await dispose();
@@ -146,7 +150,12 @@ describe('urql Graphcache', () => {
     expect(chats()!.chats.edges.map((edge) => edge.node.id)).toEqual([direct]);
     expect(listView(chats())).toEqual(listView(await serverChats(stack, a.token)));
 
-    expect(sent).toEqual(['Chats', 'History', 'Send', 'Send', 'Edit', 'Delete', 'Leave']);
+    // A new chat joins the top of the list.
+    const created = (await mutate(CREATE_DIRECT, { userId: c.id })).createDirectChat as { id: string };
+    expect(chats()!.chats.edges.map((edge) => edge.node.id)).toEqual([created.id, direct]);
+    expect(listView(chats())).toEqual(listView(await serverChats(stack, a.token)));
+
+    expect(sent).toEqual(['Chats', 'History', 'Send', 'Send', 'Edit', 'Delete', 'Leave', 'CreateDirect']);
   });
 
   it('follows revokeSession', async () => {
@@ -231,5 +240,27 @@ describe('urql Graphcache', () => {
     expect(historyView(all)).toEqual(historyView(await serverHistory(stack, a.token, direct)));
     expect(all.chat.messages.pageInfo.hasPreviousPage).toBe(false);
     expect(sent).toEqual(['History', 'History', 'History']);
+  });
+
+  it("pages a chat's members with relayPagination", async () => {
+    const [a, b, c] = await Promise.all([account(stack, 'xa'), account(stack, 'xb'), account(stack, 'xc')]);
+    const { group } = await chatsOf(stack, a, b, c);
+    const { sent, cached, run } = urql(a);
+    const members = doc<MembersData>(MEMBERS);
+    const first = await run(members, { chatId: group, first: 2 });
+    expect(first.chat.membersConnection.edges).toHaveLength(2);
+    await run(members, { chatId: group, first: 2, after: first.chat.membersConnection.pageInfo.endCursor });
+    const all = cached(members, { chatId: group, first: 2 })!;
+    const server = await call<{ chat: { members: { userId: string }[] } }>(
+      stack,
+      a.token,
+      `query ($c: ID!) { chat(id: $c) { members { userId } } }`,
+      { c: group },
+    );
+    expect(all.chat.membersConnection.edges.map((edge) => edge.node.userId)).toEqual(
+      server.chat.members.map((member) => member.userId),
+    );
+    expect(all.chat.membersConnection.pageInfo.hasNextPage).toBe(false);
+    expect(sent).toEqual(['Members', 'Members']);
   });
 });
