@@ -35,6 +35,9 @@ WORKDIR /app
 COPY --from=dependencies /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
+# Where compose's volumes hold the token keys: a new volume takes this folder's owner, so that the
+# one-shot `keys` service, running as the node user, can write the key pair into it.
+RUN mkdir -p /keys/private /keys/public && chown 1000:1000 /keys/private /keys/public && chmod 700 /keys/private
 # The image's `node` user, by number so that Kubernetes' runAsNonRoot can verify it.
 USER 1000:1000
 # gateway HTTP, gRPC of auth/chat/profiles, /metrics (9400 gateway, 9401 auth, 9402 profiles,

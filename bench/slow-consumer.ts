@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 import { dropDatabase, migrateDatabase } from '../lib/db.js';
 import { startEmbeddedPostgres } from '../lib/testing/embedded-postgres.js';
-import { as, authClient, newAccount, startAuth, testSecret } from '../lib/testing/auth.js';
+import { as, authClient, newAccount, startAuth } from '../lib/testing/auth.js';
 import { chatClient, startChat } from '../lib/testing/chat.js';
 import { authEntities } from '../services/auth/src/entities.js';
 import { authMigrations } from '../migrations/auth/index.js';
@@ -26,13 +26,11 @@ const authUrl = dbUrl('auth');
 const chatUrl = dbUrl('chat');
 await migrateDatabase({ url: authUrl, entities: authEntities, migrations: authMigrations });
 await migrateDatabase({ url: chatUrl, entities: chatEntities, migrations: chatMigrations });
-const secret = testSecret();
-const auth = await startAuth({ AUTH_DATABASE_URL: authUrl, JWT_SECRET: secret, ACCESS_TOKEN_TTL: '1h' });
+const auth = await startAuth({ AUTH_DATABASE_URL: authUrl, ACCESS_TOKEN_TTL: '1h' });
 const chat = await startChat(
   loadChatConfig({
     CHAT_GRPC_LISTEN: '127.0.0.1:0',
     CHAT_DATABASE_URL: chatUrl,
-    JWT_SECRET: secret,
     AUTH_GRPC_ADDR: `127.0.0.1:${auth.port}`,
     LOG_LEVEL: 'silent',
   }),

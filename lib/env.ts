@@ -78,8 +78,6 @@ export const env = {
       .string()
       .refine((v) => /^rediss?:\/\//.test(v), 'expected a redis:// URL')
       .optional(),
-  /** HS256 needs a key at least as long as the hash: 32 bytes. */
-  jwtSecret: () => z.string({ error: 'is required' }).min(32, 'must be at least 32 characters'),
 };
 
 /** A PEM file read once at start, with its absolute path (a child process may run elsewhere). */

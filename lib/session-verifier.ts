@@ -11,6 +11,8 @@ import { createSessionRecheck, type SessionRecheck } from './session-recheck.js'
 export interface Caller {
   userId: string;
   sessionId: string;
+  /** The `kid` of the key that signed the caller's token. */
+  keyId: string;
   /** The caller's own `authorization` value, for calls made on their behalf. */
   authorization: string;
   /** The call is a read for a live subscription (see SUBSCRIPTION_METADATA_KEY). */
@@ -33,6 +35,8 @@ export interface SessionVerifier {
    * ends within about `recheckMs`.
    */
   onRevoked(listener: (sessionId: string) => void, live?: () => Iterable<string>): () => void;
+  /** Calls `listener` with the ids of token keys that were retired (see lib/jwt.ts). */
+  onKeysRetired(listener: (keyIds: string[]) => void): () => void;
   stop(): void;
 }
 
@@ -121,6 +125,7 @@ export function createSessionVerifier(options: {
       return {
         userId: claims.userId,
         sessionId: claims.sessionId,
+        keyId: claims.keyId,
         authorization: `Bearer ${token}`,
         forSubscription: forSubscription(metadata),
         requestId,
@@ -147,8 +152,10 @@ export function createSessionVerifier(options: {
         if (recheck) rechecks.delete(recheck);
       };
     },
+    onKeysRetired: (listener) => keys.onRetired(listener),
     stop() {
       watch.stop();
+      keys.stop();
       for (const recheck of rechecks) recheck.stop();
       rechecks.clear();
       valid.clear();

@@ -11,7 +11,10 @@ export const launcherEnvSchema = z.object({
   AUTH_DATABASE_URL: env.postgresUrl(),
   CHAT_DATABASE_URL: env.postgresUrl(),
   PROFILES_DATABASE_URL: env.postgresUrl(),
-  JWT_SECRET: env.jwtSecret().optional(),
+  /** auth-service's keys; unset in embedded mode: a key pair generated once into DATA_DIR. */
+  JWT_PRIVATE_KEY_FILE: z.string().optional(),
+  /** Given to the other processes, so they verify while auth-service is down; unset: they ask it. */
+  JWT_PUBLIC_KEY_FILE: z.string().optional(),
   GATEWAY_PORT: env.port(8080),
   AUTH_GRPC_LISTEN: env.listen('127.0.0.1:7051'),
   AUTH_GRPC_ADDR: z.string().optional(),
@@ -45,3 +48,11 @@ export function loadLauncherEnv(source?: NodeJS.ProcessEnv): LauncherEnv {
   const parsed = loadEnv(launcherEnvSchema, source);
   return parsed;
 }
+
+/** What `npm run keys` (scripts/keys.ts, compose's one-shot `keys` service) reads. */
+export const keysEnvSchema = launcherEnvSchema.pick({
+  LOG_LEVEL: true,
+  DATA_DIR: true,
+  JWT_PRIVATE_KEY_FILE: true,
+  JWT_PUBLIC_KEY_FILE: true,
+});

@@ -1,4 +1,3 @@
-import { join, resolve } from 'node:path';
 import { ConfigError } from '../lib/env.js';
 import { migrateDatabase } from '../lib/db.js';
 import type { Logger } from '../lib/logger.js';
@@ -9,7 +8,8 @@ import { chatMigrations } from '../migrations/chat/index.js';
 import { profilesEntities } from '../services/profiles/src/entities.js';
 import { profilesMigrations } from '../migrations/profiles/index.js';
 import { SERVICE_DATABASES, type LauncherEnv } from './config.js';
-import { persistentSecret, startEmbeddedPostgres } from './embedded-postgres.js';
+import { startEmbeddedPostgres } from './embedded-postgres.js';
+import { embeddedKeyFiles, ensureKeyPair, type KeyFiles } from './token-keys.js';
 
 export interface Databases {
   /** Database URL per service. */
@@ -50,17 +50,22 @@ export function embeddedUrls(baseUrl: string): Databases['urls'] {
 }
 
 /**
- * The JWT secret: JWT_SECRET when set; else, in embedded mode only, one generated once into
- * DATA_DIR. With database URLs set it is required, since every instance must share it.
+ * The token key files (docs/security.md): JWT_PRIVATE_KEY_FILE (and JWT_PUBLIC_KEY_FILE) when set;
+ * else, in embedded mode only, a key pair generated once into DATA_DIR. With database URLs set the
+ * private key file is required, since every auth-service instance must sign with the same keys.
  */
-export async function jwtSecretFor(config: LauncherEnv, databases: Databases): Promise<string> {
-  if (config.JWT_SECRET) return config.JWT_SECRET;
+export async function tokenKeyFilesFor(config: LauncherEnv, databases: Databases): Promise<KeyFiles> {
+  if (config.JWT_PRIVATE_KEY_FILE) {
+    return { privateKeyFile: config.JWT_PRIVATE_KEY_FILE, publicKeyFile: config.JWT_PUBLIC_KEY_FILE };
+  }
   if (!databases.embedded) {
     throw new ConfigError(
-      'invalid configuration:\n  JWT_SECRET: is required when database URLs are set (every instance must share it)',
+      'invalid configuration:\n  JWT_PRIVATE_KEY_FILE: is required when database URLs are set (every instance must sign with the same keys)',
     );
   }
-  return persistentSecret(join(resolve(config.DATA_DIR), 'jwt-secret'));
+  const files = embeddedKeyFiles(config.DATA_DIR);
+  await ensureKeyPair(files);
+  return files;
 }
 
 /** Creates (when missing) and migrates every service database. */

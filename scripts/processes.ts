@@ -10,6 +10,8 @@ export const ENTRIES = {
   gateway: 'gateway/src/index.ts',
   /** `npm run migrate`; the launcher itself migrates in-process before it starts the services. */
   migrate: 'scripts/migrate.ts',
+  /** `npm run keys`: the token keys (created once, rotated, retired); compose's one-shot `keys`. */
+  keys: 'scripts/keys.ts',
   /** The embedded PostgreSQL (npm start without database URLs only). */
   postgres: 'scripts/postgres-process.ts',
 } as const;

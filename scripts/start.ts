@@ -8,7 +8,7 @@ import { ConfigError, configOrExit, loadGrpcTls } from '../lib/env.js';
 import { createLogger } from '../lib/logger.js';
 import { buildWeb, DEFAULT_WEB_ROOT } from './build-web.js';
 import { loadLauncherEnv } from './config.js';
-import { embeddedUrls, externalDatabases, jwtSecretFor, migrateAll, type Databases } from './databases.js';
+import { embeddedUrls, externalDatabases, migrateAll, tokenKeyFilesFor, type Databases } from './databases.js';
 import { compiledEntry, ENTRIES } from './processes.js';
 import { Supervisor } from './supervisor.js';
 
@@ -154,16 +154,24 @@ try {
   }
   const dbs = await databasesFor();
   if (stopping) await stopping;
-  const jwtSecret = await jwtSecretFor(config, dbs);
+  const keyFiles = await tokenKeyFilesFor(config, dbs);
   // The web client builds while the databases migrate (after the checks above, so that a wrong
   // configuration does not touch WEB_ROOT).
   // Compiled, there are no web sources to build from: `npm run build` built it into dist/web/dist.
   await Promise.all([migrateAll(dbs.urls, logger), COMPILED ? undefined : buildWebClient()]);
-  const common = { JWT_SECRET: jwtSecret, LOG_LEVEL: config.LOG_LEVEL };
+  const common = { LOG_LEVEL: config.LOG_LEVEL };
+  // auth-service alone holds the private keys; the others verify with the public ones, from a file
+  // (they then start and verify while auth-service is down) or else asked of auth-service. They
+  // inherit the launcher's environment: the private keys' path is cleared for them.
+  const verifierKeys = {
+    JWT_PRIVATE_KEY_FILE: '',
+    JWT_PUBLIC_KEY_FILE: keyFiles.publicKeyFile ? resolve(keyFiles.publicKeyFile) : '',
+  };
   const authAddr = config.AUTH_GRPC_ADDR ?? dialable(config.AUTH_GRPC_LISTEN);
   startService('auth-service', entryOf(ENTRIES.auth), {
     ...common,
     AUTH_DATABASE_URL: dbs.urls.auth,
+    JWT_PRIVATE_KEY_FILE: resolve(keyFiles.privateKeyFile),
     AUTH_GRPC_LISTEN: config.AUTH_GRPC_LISTEN,
     METRICS_PORT: metricsPort(1),
   });
@@ -175,6 +183,7 @@ try {
       CHAT_DATABASE_URL: dbs.urls.chat,
       CHAT_GRPC_LISTEN: listen,
       AUTH_GRPC_ADDR: authAddr,
+      ...verifierKeys,
       METRICS_PORT: metricsPort(10 + index),
     }),
   );
@@ -184,11 +193,13 @@ try {
     PROFILES_DATABASE_URL: dbs.urls.profiles,
     PROFILES_GRPC_LISTEN: config.PROFILES_GRPC_LISTEN,
     AUTH_GRPC_ADDR: authAddr,
+    ...verifierKeys,
     CHAT_GRPC_ADDR: chatAddr,
     METRICS_PORT: metricsPort(2),
   });
   startService('gateway', entryOf(ENTRIES.gateway), {
     ...common,
+    ...verifierKeys,
     AUTH_GRPC_ADDR: authAddr,
     CHAT_GRPC_ADDR: chatAddr,
     PROFILES_GRPC_ADDR: profilesAddr,

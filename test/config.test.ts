@@ -7,7 +7,8 @@ import { loadEnv, parseDuration } from '../lib/env.js';
 import { authEnvSchema, loadAuthConfig } from '../services/auth/src/config.js';
 import { gatewayEnvSchema, loadGatewayConfig } from '../gateway/src/config.js';
 import { launcherEnvSchema } from '../scripts/config.js';
-import { chatEnvSchema } from '../services/chat/src/config.js';
+import { chatEnvSchema, loadChatConfig } from '../services/chat/src/config.js';
+import { testKeys } from '../lib/testing/keys.js';
 import { profilesEnvSchema } from '../services/profiles/src/config.js';
 
 const exampleKeys = () =>
@@ -64,9 +65,9 @@ describe('.env.example copied to .env', () => {
         .map((line) => line.split(/=(.*)/s).slice(0, 2) as [string, string]),
     );
     for (const schema of [authEnvSchema, chatEnvSchema, profilesEnvSchema, gatewayEnvSchema, launcherEnvSchema]) {
-      // What has no default (the secret, a service's database) is given to both alike.
+      // What has no default (the key file, a service's database) is given to both alike.
       const given = {
-        JWT_SECRET: 'x'.repeat(40),
+        JWT_PRIVATE_KEY_FILE: 'keys/jwt-private-key.pem',
         ...Object.fromEntries(
           ['AUTH', 'CHAT', 'PROFILES'].map((s) => [`${s}_DATABASE_URL`, `postgres://db/${s.toLowerCase()}`]),
         ),
@@ -86,11 +87,12 @@ describe('configuration', () => {
   });
 
   it('names each wrong or missing variable', () => {
-    expect(() => loadAuthConfig({})).toThrow(/AUTH_DATABASE_URL: is required[\s\S]*JWT_SECRET: is required/);
+    expect(() => loadAuthConfig({})).toThrow(/AUTH_DATABASE_URL: is required[\s\S]*JWT_PRIVATE_KEY_FILE: is required/);
     expect(() =>
-      loadAuthConfig({ AUTH_DATABASE_URL: 'mysql://x', JWT_SECRET: 'short', ACCESS_TOKEN_TTL: 'soon' }),
-    ).toThrow(
-      /AUTH_DATABASE_URL: expected a postgres:\/\/ URL[\s\S]*JWT_SECRET: must be at least 32[\s\S]*ACCESS_TOKEN_TTL/,
+      loadAuthConfig({ AUTH_DATABASE_URL: 'mysql://x', JWT_PRIVATE_KEY_FILE: 'k.pem', ACCESS_TOKEN_TTL: 'soon' }),
+    ).toThrow(/AUTH_DATABASE_URL: expected a postgres:\/\/ URL[\s\S]*ACCESS_TOKEN_TTL/);
+    expect(() => loadChatConfig({ CHAT_DATABASE_URL: 'postgres://x/y', JWT_KEYS_REFRESH: 'often' })).toThrow(
+      /JWT_KEYS_REFRESH/,
     );
     expect(() => loadGatewayConfig({ AUTH_GRPC_ADDR: 'nohost', GATEWAY_PORT: '70000' })).toThrow(
       /GATEWAY_PORT[\s\S]*AUTH_GRPC_ADDR/,
@@ -107,7 +109,7 @@ describe('configuration', () => {
     expect(loadGatewayConfig({ WEB_ROOT: 'build/web' }).webRoot).toBe(resolve('build/web'));
   });
 
-  it('npm start requires JWT_SECRET with database URLs, Redis for several chat-services, and no port 5432', () => {
+  it('npm start requires JWT_PRIVATE_KEY_FILE with database URLs, Redis for several chat-services, and no port 5432', () => {
     const launch = (env: Record<string, string>) =>
       spawnSync(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
         cwd: new URL('..', import.meta.url).pathname,
@@ -121,7 +123,7 @@ describe('configuration', () => {
       PROFILES_DATABASE_URL: 'postgres://x@127.0.0.1:1/profiles',
     });
     expect(noSecret.status).toBe(1);
-    expect(noSecret.stderr).toContain('JWT_SECRET: is required when database URLs are set');
+    expect(noSecret.stderr).toContain('JWT_PRIVATE_KEY_FILE: is required when database URLs are set');
     const noRedis = launch({ CHAT_INSTANCES: '2' });
     expect(noRedis.status).toBe(1);
     expect(noRedis.stderr).toContain('CHAT_INSTANCES: more than one chat-service instance needs REDIS_URL');
@@ -149,6 +151,19 @@ describe('configuration', () => {
       timeout: 20_000,
     });
     expect(run.status).toBe(1);
-    expect(run.stderr).toContain('JWT_SECRET: is required');
+    expect(run.stderr).toContain('JWT_PRIVATE_KEY_FILE: is required');
+    // A file that holds no private key (here: a public one) is refused at the start, named.
+    const publicOnly = spawnSync(process.execPath, ['--import', 'tsx', 'services/auth/src/index.ts'], {
+      cwd: new URL('..', import.meta.url).pathname,
+      env: {
+        PATH: process.env.PATH,
+        AUTH_DATABASE_URL: 'postgres://x@127.0.0.1:1/auth',
+        JWT_PRIVATE_KEY_FILE: testKeys().publicKeyFile,
+      },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(publicOnly.status).toBe(1);
+    expect(publicOnly.stdout + publicOnly.stderr).toContain('JWT_PRIVATE_KEY_FILE: holds no PEM');
   });
 });

@@ -7,7 +7,7 @@ import { WebSocketServer } from 'ws';
 import { createHealthChecker } from '../../lib/grpc/health.js';
 import type { Logger } from '../../lib/logger.js';
 import { createMetrics } from '../../lib/metrics.js';
-import { accessTokenKeys } from '../../lib/jwt.js';
+import { keyIdOf, verifierKeys } from '../../lib/jwt.js';
 import { createGatewayMetrics } from './metrics/gateway-metrics.js';
 import { operationRecorder, useOperationMetrics } from './metrics/operations.js';
 import { createUpstreams, type Upstreams } from './clients.js';
@@ -104,6 +104,10 @@ export async function createGatewayApp(
   });
   /** The sessions of live sockets and HTTP streams: each ends when its session is revoked. */
   const liveSessions = createLiveSessions(upstreams, logger, config.sessionRecheckMs);
+  // Who a token belongs to without a call (rate limits, metrics), and which live things end when a
+  // token key is retired.
+  const tokenKeys = verifierKeys(config.tokenKeys, upstreams.auth, logger);
+  tokenKeys.onRetired((keyIds) => liveSessions.retireKeys(keyIds));
   /** Per-user caps on sockets and subscriptions (both transports count), per instance. */
   const caps = createRealtimeCaps(config.realtimeCaps);
   /**
@@ -121,7 +125,7 @@ export async function createGatewayApp(
         viewer: { userId, authorization: String(authorization) },
         resume,
         ctx,
-        holdSession: (revoked) => liveSessions.hold(sessionId, revoked),
+        holdSession: (revoked) => liveSessions.hold(sessionId, keyIdOf(String(authorization)), revoked),
       });
       return releasing(stream, slot);
     } catch (error) {
@@ -132,7 +136,7 @@ export async function createGatewayApp(
   const rateLimits = createRateLimits({
     config: config.rateLimits,
     redis: config.redis,
-    jwtSecret: config.jwtSecret,
+    keys: tokenKeys,
     logger,
     onRefused: gatewayMetrics.refused,
   });
@@ -159,7 +163,7 @@ export async function createGatewayApp(
       ...documentPlugins(config.documents),
       closeUnsentSubscriptions,
       // After the document limits, so that it records their refusals.
-      useOperationMetrics(recordOperation, config.jwtSecret ? accessTokenKeys(config.jwtSecret) : undefined),
+      useOperationMetrics(recordOperation, tokenKeys),
     ],
     maskedErrors: { maskError, isDev: false },
     logging: {
@@ -264,7 +268,7 @@ export async function createGatewayApp(
     maskError: config.documents.fieldSuggestions
       ? maskError
       : (error: unknown, message: string) => suggestionRemoved(maskError(error, message)),
-    onSession: (sessionId, socket) => liveSessions.addSocket(sessionId, socket),
+    onSession: (sessionId, socket, authorization) => liveSessions.addSocket(sessionId, keyIdOf(authorization), socket),
     keepAliveMs: wsKeepAliveMs,
     maxBufferedBytes: wsMaxBufferedBytes,
     clientAddress: addressOf,
@@ -299,6 +303,7 @@ export async function createGatewayApp(
       await graphqlWs.dispose();
       events.close();
       liveSessions.stop();
+      tokenKeys.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();

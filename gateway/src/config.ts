@@ -50,8 +50,9 @@ export const gatewayEnvSchema = z.object({
   /** Rate-limit counters shared by every gateway instance; unset: each instance counts alone. */
   REDIS_URL: env.redisUrl(),
   REDIS_PREFIX: z.string().default('messenger:'),
-  /** Lets the gateway know a caller's user from their token with no call (per-user rate limits). */
-  JWT_SECRET: env.jwtSecret().optional(),
+  /** Public keys of access tokens (JWKS or PEM); unset: asked of auth-service (docs/security.md). */
+  JWT_PUBLIC_KEY_FILE: z.string().optional(),
+  JWT_KEYS_REFRESH: env.duration('30s'),
   RATE_LIMITS: z.enum(['on', 'off']).default('on'),
   TRUST_PROXY: trustProxyEnv(),
   RATE_LIMIT_LOGIN: rateEnv('5/15m'),
@@ -116,7 +117,7 @@ function gatewayConfigFrom(e: z.output<typeof gatewayEnvSchema>) {
     /** Origins (`scheme://host[:port]`) whose pages may call the gateway; none by default. */
     corsOrigins: e.CORS_ORIGINS,
     redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : undefined,
-    jwtSecret: e.JWT_SECRET,
+    tokenKeys: { publicKeyFile: e.JWT_PUBLIC_KEY_FILE, refreshMs: e.JWT_KEYS_REFRESH },
     /** Where the client's address comes from (the socket, or X-Forwarded-For behind proxies). */
     trustProxy: e.TRUST_PROXY,
     rateLimits: {

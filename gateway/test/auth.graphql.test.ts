@@ -3,7 +3,7 @@ import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase } from '../../lib/testing/database.js';
-import { capturingLogger, newAccount, startAuth, testSecret } from '../../lib/testing/auth.js';
+import { capturingLogger, newAccount, startAuth } from '../../lib/testing/auth.js';
 import { graphqlClient, startGateway } from '../../lib/testing/gateway.js';
 import { createLogger } from '../../lib/logger.js';
 import { AuthServiceService } from '../../proto/gen/auth/v1/auth.js';
@@ -22,7 +22,7 @@ const disposers: (() => Promise<unknown> | void)[] = [];
 
 beforeAll(async () => {
   db = await freshDatabase('gw_auth', { entities: authEntities, migrations: authMigrations });
-  auth = await startAuth({ AUTH_DATABASE_URL: db.url, JWT_SECRET: testSecret() });
+  auth = await startAuth({ AUTH_DATABASE_URL: db.url });
   // Its tests sign up dozens of accounts from 127.0.0.1: more than `register` allows an address
   // in an hour (10). The rate limits have their own tests (rate-limits.test.ts).
   gateway = await startGateway([auth.port], { RATE_LIMIT_REGISTER: '1000/1h' });
@@ -284,7 +284,7 @@ describe('HTTP surface', () => {
 
   it('passes the request id to the services, which log under it', async () => {
     const { logger, lines } = capturingLogger('auth-service');
-    const traced = await startAuth({ AUTH_DATABASE_URL: db.url, JWT_SECRET: testSecret() }, logger);
+    const traced = await startAuth({ AUTH_DATABASE_URL: db.url }, logger);
     disposers.push(() => traced.stop());
     const tracedGateway = await startGateway([traced.port]);
     disposers.push(() => tracedGateway.stop());
@@ -315,7 +315,8 @@ describe('HTTP surface', () => {
     const html = await res.text();
     expect(html).toContain('GraphiQL');
     expect(html).not.toMatch(/unpkg\.com|jsdelivr|cdn\./);
-    expect(html).toContain('"WS"');
+    // Subscriptions over graphql-ws, with the headers pane's token (gateway/src/graphiql.ts).
+    expect(html).toContain('graphqlWs.createClient');
   });
 });
 

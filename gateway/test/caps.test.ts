@@ -30,7 +30,6 @@ beforeAll(async () => {
     loadChatConfig({
       CHAT_GRPC_LISTEN: '127.0.0.1:0',
       CHAT_DATABASE_URL: chatDb.url,
-      JWT_SECRET: authService.secret,
       AUTH_GRPC_ADDR: `127.0.0.1:${authService.app.port}`,
       MAX_CHATS_PER_USER: String(CAPS.chats),
     }),

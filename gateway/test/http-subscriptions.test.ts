@@ -110,7 +110,7 @@ describe('chatEvents over server-sent events', () => {
   it('refuses an expired token (UNAUTHENTICATED) before any event or replay', async () => {
     const a = await signIn();
     const { chatId } = await chatWithHistory(a);
-    const expired = await expiredAccessToken(stack.chatService.authService.secret, a.id, a.sessionId);
+    const expired = await expiredAccessToken(stack.chatService.authService.keys, a.id, a.sessionId);
     const refused = subscribe(expired, { resume: [{ chatId, afterSeq: 0 }] });
     await refused.ended();
     expect(refused.codes()).toEqual(['UNAUTHENTICATED']);
@@ -197,7 +197,7 @@ describe.each([
   it('with an expired token, sends nothing either', async () => {
     const a = await signIn();
     const { chatId } = await chatWithHistory(a);
-    const expired = await expiredAccessToken(stack.chatService.authService.secret, a.id, a.sessionId);
+    const expired = await expiredAccessToken(stack.chatService.authService.keys, a.id, a.sessionId);
     const { status, body } = await request(expired, { resume: [{ chatId, afterSeq: 0 }] });
     const codes = body ? (JSON.parse(body) as GraphQLResponse).errors?.map((error) => error.extensions?.code) : [];
     expect({ status, codes }).toEqual(refusal);

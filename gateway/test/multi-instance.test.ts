@@ -35,7 +35,6 @@ describe.skipIf(!redis)('two gateways, two chat-services, one Redis', () => {
           loadChatConfig({
             CHAT_GRPC_LISTEN: '127.0.0.1:0',
             CHAT_DATABASE_URL: db.url,
-            JWT_SECRET: auth.secret,
             AUTH_GRPC_ADDR: `127.0.0.1:${auth.app.port}`,
             REDIS_URL: redis!.url,
             REDIS_PREFIX: redis!.prefix,

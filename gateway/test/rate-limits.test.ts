@@ -23,7 +23,7 @@ const services = useChatService('gw_rate');
 const gateways: GatewayApp[] = [];
 const cleanups: (() => unknown)[] = [];
 
-/** Default limits, as `npm start` runs the gateway (it hands the gateway JWT_SECRET). */
+/** Default limits, as `npm start` runs the gateway. */
 let plain: GatewayApp;
 /** Default limits behind a trusted proxy at 127.0.0.1: each test picks its client address. */
 let proxied: GatewayApp;
@@ -35,8 +35,8 @@ async function gateway(env: Record<string, string> = {}) {
 }
 
 beforeAll(async () => {
-  plain = await gateway({ JWT_SECRET: services.authService.secret });
-  proxied = await gateway({ JWT_SECRET: services.authService.secret, TRUST_PROXY: '127.0.0.1' });
+  plain = await gateway({});
+  proxied = await gateway({ TRUST_PROXY: '127.0.0.1' });
 });
 
 afterAll(async () => {
@@ -207,7 +207,7 @@ describe('failed logins', () => {
 describe('sendMessage', () => {
   it('refuses a flood past the burst, serves another user meanwhile, and stores nothing refused', async () => {
     // The default 20/1s and 30/10s, over windows long enough that how fast this machine sends
-    // cannot change the count; no JWT_SECRET, so the user comes from auth-service's answer.
+    // cannot change the count.
     const stretched = await gateway({ RATE_LIMIT_SEND: '20/1m', RATE_LIMIT_SEND_BURST: '30/1m' });
     const flooder = await account('flood');
     const other = await account('calm');
@@ -317,7 +317,7 @@ describe('register, writes and searches', () => {
   });
 
   it('holds back the token of a refresh that used up its session’s window, without spending it', async () => {
-    const limited = await gateway({ JWT_SECRET: services.authService.secret, RATE_LIMIT_REFRESH: '3/1h' });
+    const limited = await gateway({ RATE_LIMIT_REFRESH: '3/1h' });
     const user = await account('refresh');
     let token = user.refreshToken;
     for (let i = 0; i < 3; i++) {
@@ -395,7 +395,7 @@ const redis = testRedis('gw-rate-limits');
 
 describe.skipIf(!redis)('with Redis', () => {
   it('shares the counts between gateway instances', async () => {
-    const env = { REDIS_URL: redis!.url, REDIS_PREFIX: redis!.prefix, JWT_SECRET: services.authService.secret };
+    const env = { REDIS_URL: redis!.url, REDIS_PREFIX: redis!.prefix };
     const [first, second] = [await gateway(env), await gateway(env)];
     const victim = await account('shared');
     for (const on of [first, second, first, second, first]) {
@@ -413,7 +413,7 @@ describe.skipIf(!redis)('with Redis', () => {
     const server: RedisServer | undefined = await startRedisServer(await freePort(), 'gw-rate-limits-down');
     if (!server) return;
     cleanups.push(() => server.stop());
-    const on = await gateway({ REDIS_URL: server.url, JWT_SECRET: services.authService.secret });
+    const on = await gateway({ REDIS_URL: server.url });
     const victim = await account('insured');
     expect(codeOf(await login(on, victim.email, 'wrong'))).toBe('UNAUTHENTICATED');
     await server.kill();

@@ -43,7 +43,6 @@ describe.skipIf(!redis)('fail-over between chat-service instances mid-traffic', 
   const chatEnv = (port: number) => ({
     CHAT_GRPC_LISTEN: `127.0.0.1:${port}`,
     CHAT_DATABASE_URL: db.url,
-    JWT_SECRET: auth.secret,
     AUTH_GRPC_ADDR: `127.0.0.1:${auth.app.port}`,
     REDIS_URL: redis!.url,
     REDIS_PREFIX: redis!.prefix,

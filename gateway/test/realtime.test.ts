@@ -882,7 +882,7 @@ describe('chatEvents over HTTP (server-sent events)', () => {
 
   it('cannot be started with an expired or a missing token (UNAUTHENTICATED)', { timeout: 60_000 }, async () => {
     const a = await stack.user('sseexp');
-    const expired = await expiredAccessToken(stack.chatService.authService.secret, a.id, a.sessionId);
+    const expired = await expiredAccessToken(stack.chatService.authService.keys, a.id, a.sessionId);
     for (const [how, token, method] of [
       ['expired, GET', expired, 'GET'],
       ['missing, GET', undefined, 'GET'],

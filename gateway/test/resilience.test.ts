@@ -29,7 +29,6 @@ const startChatService = async () => {
     loadChatConfig({
       CHAT_GRPC_LISTEN: `127.0.0.1:${chatPort}`,
       CHAT_DATABASE_URL: db.url,
-      JWT_SECRET: auth.secret,
       AUTH_GRPC_ADDR: `127.0.0.1:${auth.app.port}`,
     }),
   );

@@ -1,7 +1,8 @@
 import { status } from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceClient } from '../../lib/grpc/client.js';
-import { as, authClient, newAccount, startAuth, testSecret } from '../../lib/testing/auth.js';
+import { as, authClient, newAccount, startAuth } from '../../lib/testing/auth.js';
+import { testKeys } from '../../lib/testing/keys.js';
 import { chatClient, startChat } from '../../lib/testing/chat.js';
 import { freshDatabase } from '../../lib/testing/database.js';
 import { graphqlClient, startGateway } from '../../lib/testing/gateway.js';
@@ -34,7 +35,8 @@ const QUERY = 'subscription { chatEvents { __typename } }';
 let redis: RedisServer | undefined;
 let authDb: Awaited<ReturnType<typeof freshDatabase>>;
 let chatDb: Awaited<ReturnType<typeof freshDatabase>>;
-const secret = testSecret();
+/** Both auth-service instances sign with it, as instances of one deployment do. */
+const keys = testKeys();
 let authPort: number;
 /** The auth-service everything here follows, publishing revocations through `redis`. */
 let auth: AuthApp;
@@ -56,7 +58,7 @@ const startOurAuth = () =>
   startAuth({
     AUTH_GRPC_LISTEN: `127.0.0.1:${authPort}`,
     AUTH_DATABASE_URL: authDb.url,
-    JWT_SECRET: secret,
+    JWT_PRIVATE_KEY_FILE: keys.privateKeyFile,
     REDIS_URL: redis!.url,
     REDIS_PREFIX: 'gw-revocation:',
   });
@@ -65,7 +67,6 @@ const startChatService = (env: Record<string, string>) =>
     loadChatConfig({
       CHAT_GRPC_LISTEN: '127.0.0.1:0',
       CHAT_DATABASE_URL: chatDb.url,
-      JWT_SECRET: secret,
       AUTH_GRPC_ADDR: `127.0.0.1:${authPort}`,
       ...env,
     }),
@@ -78,7 +79,7 @@ beforeAll(async () => {
   authDb = await freshDatabase('gw_revocation_auth', { entities: authEntities, migrations: authMigrations });
   chatDb = await freshDatabase('gw_revocation_chat', { entities: chatEntities, migrations: chatMigrations });
   auth = await startOurAuth();
-  elsewhere = await startAuth({ AUTH_DATABASE_URL: authDb.url, JWT_SECRET: secret });
+  elsewhere = await startAuth({ AUTH_DATABASE_URL: authDb.url, JWT_PRIVATE_KEY_FILE: keys.privateKeyFile });
   authApi = authClient(authPort);
   elsewhereApi = authClient(elsewhere.port);
   slowChat = await startChatService({ SESSION_RECHECK_INTERVAL: '1h' });

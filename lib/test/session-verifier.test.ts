@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { as, authClient, expiredAccessToken, newAccount, useAuthService } from '../testing/auth.js';
 import { createSessionVerifier } from '../session-verifier.js';
-import { accessTokenKeys } from '../jwt.js';
+import { verifierKeys } from '../jwt.js';
 import { createLogger } from '../logger.js';
 import { statusOf as outcome } from '../testing/wait.js';
 
@@ -11,10 +11,12 @@ describe('session verifier (chat-service and profiles-service side)', () => {
   it('evicts a cached session as soon as WatchRevocations announces it', async () => {
     const client = authClient(svc.app.port);
     // A cache far longer than the 1 s bound: only the revocation feed can make it forget.
+    const logger = createLogger('test', 'silent');
     const verifier = createSessionVerifier({
-      keys: accessTokenKeys(svc.secret),
+      // The keys as a service without JWT_PUBLIC_KEY_FILE gets them: from auth-service.
+      keys: verifierKeys({ publicKeyFile: undefined, refreshMs: 3_600_000 }, client, logger),
       auth: client,
-      logger: createLogger('test', 'silent'),
+      logger,
       cacheMs: 60_000,
     });
     try {
@@ -33,15 +35,16 @@ describe('session verifier (chat-service and profiles-service side)', () => {
 
   it('refuses a bad token locally and an expired one unless the call allows it', async () => {
     const client = authClient(svc.app.port);
-    const keys = accessTokenKeys(svc.secret);
-    const verifier = createSessionVerifier({ keys, auth: client, logger: createLogger('test', 'silent') });
+    const logger = createLogger('test', 'silent');
+    const keys = verifierKeys({ publicKeyFile: svc.keys.publicKeyFile, refreshMs: 3_600_000 }, client, logger);
+    const verifier = createSessionVerifier({ keys, auth: client, logger });
     try {
       const { tokens } = await svc.auth.register(newAccount(), as());
       await expect(outcome(verifier.verify(as('not.a.token').metadata))).resolves.toBe('UNAUTHENTICATED');
       await expect(outcome(verifier.verify(as().metadata))).resolves.toBe('UNAUTHENTICATED');
       // A token of the same session whose exp is a minute past, signed with the service's key.
       const { userId } = await svc.auth.validateSession({ allowExpired: false }, as(tokens!.accessToken));
-      const expired = await expiredAccessToken(svc.secret, userId, tokens!.sessionId);
+      const expired = await expiredAccessToken(svc.keys, userId, tokens!.sessionId);
       await expect(outcome(verifier.verify(as(expired).metadata))).resolves.toBe('UNAUTHENTICATED');
       await expect(verifier.verify(as(expired).metadata, { allowExpired: true })).resolves.toMatchObject({
         sessionId: tokens!.sessionId,

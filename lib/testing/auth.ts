@@ -1,6 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { SignJWT } from 'jose';
 import { TOKEN_AUDIENCE, TOKEN_ISSUER } from '../jwt.js';
+import { privateKeySet } from '../jwt-keys.js';
+import { testKeys, type TestKeys } from './keys.js';
 import { afterAll, beforeAll } from 'vitest';
 import { freshDatabase } from './database.js';
 import { authEntities } from '../../services/auth/src/entities.js';
@@ -12,11 +15,17 @@ import { AuthServiceClient } from '../../proto/gen/auth/v1/auth.js';
 import { createAuthApp, type AuthApp } from '../../services/auth/src/app.js';
 import { loadAuthConfig } from '../../services/auth/src/config.js';
 
-export const testSecret = () => randomBytes(32).toString('base64url');
-
-/** A real auth-service on a free port, with the given database and settings. */
+/**
+ * A real auth-service on a free port, with the given database and settings; with a key pair of its
+ * own unless `env` names JWT_PRIVATE_KEY_FILE (two instances of one deployment share it).
+ */
 export async function startAuth(env: Record<string, string | undefined>, logger?: Logger): Promise<AuthApp> {
-  const config = loadAuthConfig({ AUTH_GRPC_LISTEN: '127.0.0.1:0', METRICS_PORT: '0', ...env });
+  const config = loadAuthConfig({
+    AUTH_GRPC_LISTEN: '127.0.0.1:0',
+    METRICS_PORT: '0',
+    JWT_PRIVATE_KEY_FILE: env.JWT_PRIVATE_KEY_FILE ?? testKeys().privateKeyFile,
+    ...env,
+  });
   return createAuthApp(config, logger ?? createLogger('auth-service', process.env.LOG_LEVEL ?? 'silent'));
 }
 
@@ -54,9 +63,10 @@ export function newAccount(tag = 'user') {
  * secret, created in `beforeAll` and disposed of in `afterAll`. Read the fields inside tests.
  */
 export function useAuthService(label: string, env: Record<string, string> = {}) {
-  const secret = testSecret();
+  const keys = testKeys();
   const fixture = {
-    secret,
+    /** Its key pair: JWT_PRIVATE_KEY_FILE is `keys.privateKeyFile`. */
+    keys,
     db: undefined as unknown as Awaited<ReturnType<typeof freshDatabase>>,
     app: undefined as unknown as AuthApp,
     client: undefined as unknown as ServiceClient<AuthServiceClient>,
@@ -66,7 +76,11 @@ export function useAuthService(label: string, env: Record<string, string> = {}) 
   };
   beforeAll(async () => {
     fixture.db = await freshDatabase(label, { entities: authEntities, migrations: authMigrations });
-    fixture.app = await startAuth({ AUTH_DATABASE_URL: fixture.db.url, JWT_SECRET: secret, ...env });
+    fixture.app = await startAuth({
+      AUTH_DATABASE_URL: fixture.db.url,
+      JWT_PRIVATE_KEY_FILE: keys.privateKeyFile,
+      ...env,
+    });
     fixture.client = authClient(fixture.app.port);
   });
   afterAll(async () => {
@@ -77,16 +91,21 @@ export function useAuthService(label: string, env: Record<string, string> = {}) 
   return fixture;
 }
 
-/** An access token of `sessionId` signed with `secret`, with every claim right but `exp` a minute past. */
-export async function expiredAccessToken(secret: string, userId: string, sessionId: string): Promise<string> {
+/** An access token of `sessionId` signed with `keys`, with every claim right but `exp` a minute past. */
+export async function expiredAccessToken(
+  keys: Pick<TestKeys, 'privateKeyFile'>,
+  userId: string,
+  sessionId: string,
+): Promise<string> {
+  const { signing } = await privateKeySet(readFileSync(keys.privateKeyFile, 'utf8'));
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({ sid: sessionId })
-    .setProtectedHeader({ alg: 'HS256' })
+    .setProtectedHeader({ alg: 'EdDSA', kid: signing!.kid })
     .setSubject(userId)
     .setIssuer(TOKEN_ISSUER)
     .setAudience(TOKEN_AUDIENCE)
     .setIssuedAt(now - 120)
     .setExpirationTime(now - 60)
     .setJti(randomUUID())
-    .sign(new TextEncoder().encode(secret));
+    .sign(signing!.privateKey);
 }

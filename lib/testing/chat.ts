@@ -50,9 +50,11 @@ export function useChatService(
     typingTtlMs?: number;
     /** Extra settings, or a function giving them once earlier `beforeAll` hooks have run. */
     env?: Record<string, string> | (() => Record<string, string>);
+    /** Extra settings of its auth-service. */
+    authEnv?: Record<string, string>;
   } = {},
 ) {
-  const authService = useAuthService(`${label}_auth`);
+  const authService = useAuthService(`${label}_auth`, options.authEnv);
   const fixture = {
     authService,
     db: undefined as unknown as Awaited<ReturnType<typeof freshDatabase>>,
@@ -73,7 +75,6 @@ export function useChatService(
     const config = loadChatConfig({
       CHAT_GRPC_LISTEN: '127.0.0.1:0',
       CHAT_DATABASE_URL: fixture.db.url,
-      JWT_SECRET: authService.secret,
       AUTH_GRPC_ADDR: `127.0.0.1:${authService.app.port}`,
       ...(typeof options.env === 'function' ? options.env() : options.env),
     });

@@ -72,7 +72,8 @@ export async function embeddedLauncherEnv(
   } = process.env;
   const env: NodeJS.ProcessEnv = {
     ...rest,
-    JWT_SECRET: '',
+    JWT_PRIVATE_KEY_FILE: '',
+    JWT_PUBLIC_KEY_FILE: '',
     REDIS_URL: '',
     DATA_DIR: join(dir, 'data'),
     // Built here rather than into the repository's web/dist, which a running `npm start` may serve.

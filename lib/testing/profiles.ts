@@ -10,7 +10,7 @@ import { profilesMigrations } from '../../migrations/profiles/index.js';
  * A test file's profiles-service with a fresh database, started in `beforeAll` (after the
  * services it dials) and disposed of in `afterAll`. `ports()` names auth- and chat-service.
  */
-export function useProfilesService(label: string, ports: () => { auth: number; chat: number; secret: string }) {
+export function useProfilesService(label: string, ports: () => { auth: number; chat: number }) {
   const fixture = {
     db: undefined as unknown as Awaited<ReturnType<typeof freshDatabase>>,
     app: undefined as unknown as ProfilesApp,
@@ -20,14 +20,13 @@ export function useProfilesService(label: string, ports: () => { auth: number; c
     },
   };
   const start = async (port = 0) => {
-    const { auth, chat, secret } = ports();
+    const { auth, chat } = ports();
     return createProfilesApp(
       loadProfilesConfig({
         PROFILES_GRPC_LISTEN: `127.0.0.1:${port}`,
         PROFILES_DATABASE_URL: fixture.db.url,
         AUTH_GRPC_ADDR: `127.0.0.1:${auth}`,
         CHAT_GRPC_ADDR: `127.0.0.1:${chat}`,
-        JWT_SECRET: secret,
         METRICS_PORT: '0',
       }),
       createLogger('profiles-service', process.env.LOG_LEVEL ?? 'silent'),

@@ -22,7 +22,6 @@ export function useStack(
   const profilesService = useProfilesService(`${label}_profiles`, () => ({
     auth: chatService.authService.app.port,
     chat: chatService.app.port,
-    secret: chatService.authService.secret,
   }));
   const clients: Client[] = [];
   const fixture = {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 import { dropDatabase } from '../db.js';
+import { testKeys } from './keys.js';
 import { freePort } from './ports.js';
 
 /**
@@ -38,7 +39,7 @@ export interface System {
   pid(): number | undefined;
   /**
    * Stops every process (SIGTERM, as Ctrl-C does) and starts them again on the same ports,
-   * databases and JWT secret, so sessions survive; resolves once /readyz answers again.
+   * databases and token key, so sessions survive; resolves once /readyz answers again.
    */
   restart(): Promise<void>;
   /** Stops every process, drops the databases and removes the temporary folder. Idempotent. */
@@ -100,7 +101,7 @@ export async function startSystem(
           PROFILES_DATABASE_URL: databases.profiles,
         }
       : { EMBEDDED_PG_PORT: String(await freePort()) }),
-    JWT_SECRET: randomBytes(32).toString('base64url'),
+    JWT_PRIVATE_KEY_FILE: testKeys().privateKeyFile,
     GATEWAY_PORT: String(gatewayPort),
     AUTH_GRPC_LISTEN: `127.0.0.1:${await freePort()}`,
     CHAT_GRPC_LISTEN: `127.0.0.1:${await freePort()}`,

@@ -9,6 +9,7 @@ import WebSocket from 'ws';
 import { parse, parseAllDocuments } from 'yaml';
 import { dropDatabase } from '../../lib/db.js';
 import { graphqlClient } from '../../lib/testing/gateway.js';
+import { testKeys } from '../../lib/testing/keys.js';
 import { freePort } from '../../lib/testing/ports.js';
 import { alive, cmdlineOf, descendants } from '../../lib/testing/processes.js';
 import { until } from '../../lib/testing/wait.js';
@@ -120,7 +121,7 @@ describe('NODE_ENV=production npm start', () => {
       NODE_ENV: 'production',
       LOG_LEVEL: 'warn',
       ...Object.fromEntries(databases.map(([service, url]) => [`${service.toUpperCase()}_DATABASE_URL`, url])),
-      JWT_SECRET: randomBytes(32).toString('base64url'),
+      JWT_PRIVATE_KEY_FILE: testKeys().privateKeyFile,
       GATEWAY_PORT: String(ports.gateway),
       AUTH_GRPC_LISTEN: `127.0.0.1:${ports.auth}`,
       CHAT_GRPC_LISTEN: `127.0.0.1:${ports.chat}`,

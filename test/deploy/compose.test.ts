@@ -44,12 +44,12 @@ const environmentOf = (service: ComposeService) =>
   Object.fromEntries(Object.entries(service.environment ?? {}).map(([key, value]) => [key, String(value)]));
 const runs = (name: ProcessName) => services.filter(([, service]) => processOf(service.command) === name);
 
-const SECRETS = { JWT_SECRET: 'j'.repeat(48), POSTGRES_PASSWORD: 'p4ssw0rd' };
+const SECRETS = { POSTGRES_PASSWORD: 'p4ssw0rd' };
 
 describe('compose.yaml', () => {
-  it('runs the launcher’s processes: migrations, auth, two chat-services, profiles, two gateways', () => {
+  it('runs the launcher’s processes: keys, migrations, auth, two chat-services, profiles, two gateways', () => {
     const counts = Object.fromEntries(Object.keys(PROCESSES).map((name) => [name, runs(name as ProcessName).length]));
-    expect(counts).toEqual({ auth: 1, chat: 2, profiles: 1, gateway: 2, migrate: 1 });
+    expect(counts).toEqual({ auth: 1, chat: 2, profiles: 1, gateway: 2, migrate: 1, keys: 1 });
     const others = services.filter(([, service]) => processOf(service.command) === undefined).map(([name]) => name);
     expect(others.sort()).toEqual(['postgres', 'proxy', 'redis']);
     // One image for all of them, each selected by its command; settings from .env.
@@ -80,7 +80,7 @@ describe('compose.yaml', () => {
   it('checks health on the port each process listens on', () => {
     for (const [name, service] of services) {
       const process = processOf(service.command);
-      if (!process || process === 'migrate') continue;
+      if (!process || process === 'migrate' || process === 'keys') continue;
       const environment = environmentOf(service);
       const listen = PROCESSES[process].grpcListen;
       const target = listen
@@ -113,9 +113,12 @@ describe('compose.yaml', () => {
 
   it('starts the services after the migrations, the gateways after the services, the proxy after them', () => {
     expect(runs('migrate')[0]![1].depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
-    for (const name of ['auth', 'chat', 'profiles'] as const) {
+    for (const name of ['auth', 'chat', 'profiles', 'gateway'] as const) {
       for (const [service, spec] of runs(name)) {
-        expect(spec.depends_on?.migrate, service).toEqual({ condition: 'service_completed_successfully' });
+        if (name !== 'gateway') {
+          expect(spec.depends_on?.migrate, service).toEqual({ condition: 'service_completed_successfully' });
+        }
+        expect(spec.depends_on?.keys, service).toEqual({ condition: 'service_completed_successfully' });
       }
     }
     const services = [...runs('auth'), ...runs('chat'), ...runs('profiles')].map(([name]) => name);
@@ -126,6 +129,34 @@ describe('compose.yaml', () => {
     }
     const proxy = source.services.proxy!;
     expect(Object.keys(proxy.depends_on ?? {}).sort()).toEqual(runs('gateway').map(([name]) => name));
+  });
+
+  it('mounts the private token key into auth-service alone; the others read the public keys', () => {
+    const mounts = (service: ComposeService) => (service.volumes ?? []).map((volume) => volume.split(':'));
+    const [keysName, keys] = runs('keys')[0]!;
+    expect(mounts(keys), keysName).toEqual([
+      ['private-keys', '/keys/private'],
+      ['public-keys', '/keys/public'],
+    ]);
+    // The folders the Dockerfile makes for them, owned by the processes' user.
+    const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+    expect(dockerfile).toMatch(/mkdir -p \/keys\/private \/keys\/public && chown 1000:1000/);
+    for (const [name, service] of services) {
+      const process = processOf(service.command);
+      if (!process || process === 'keys' || process === 'migrate') continue;
+      const environment = environmentOf(service);
+      if (process === 'auth') {
+        expect(mounts(service), name).toEqual([['private-keys', '/keys/private', 'ro']]);
+        expect(environment.JWT_PRIVATE_KEY_FILE, name).toBe(environmentOf(keys).JWT_PRIVATE_KEY_FILE);
+      } else {
+        expect(mounts(service), name).toEqual([['public-keys', '/keys/public', 'ro']]);
+        expect(environment.JWT_PUBLIC_KEY_FILE, name).toBe(environmentOf(keys).JWT_PUBLIC_KEY_FILE);
+        expect(environment.JWT_PRIVATE_KEY_FILE, name).toBeUndefined();
+      }
+    }
+    for (const [name, service] of services.filter(([, s]) => !processOf(s.command))) {
+      expect(JSON.stringify(service.volumes ?? []), name).not.toContain('keys');
+    }
   });
 
   it('puts the gateways behind a proxy that passes WebSockets', () => {
@@ -183,7 +214,6 @@ describe.skipIf(composeMissing)('docker-compose config', () => {
       if (!process) continue;
       // What the container gets: .env, with compose.yaml's settings over it.
       const environment = environmentOf(service);
-      expect(environment.JWT_SECRET, name).toBe(SECRETS.JWT_SECRET);
       expect(() => loadEnv(PROCESSES[process].schema, environment), name).not.toThrow();
       expect(environment, name).toMatchObject(
         Object.fromEntries(
@@ -193,11 +223,8 @@ describe.skipIf(composeMissing)('docker-compose config', () => {
     }
   });
 
-  it('refuses to render without JWT_SECRET or POSTGRES_PASSWORD', () => {
-    const noSecret = config(`${example}\nPOSTGRES_PASSWORD=${SECRETS.POSTGRES_PASSWORD}\n`);
-    expect(noSecret.status).not.toBe(0);
-    expect(noSecret.stderr).toContain('set JWT_SECRET in .env');
-    const noPassword = config(`${example}\nJWT_SECRET=${SECRETS.JWT_SECRET}\n`);
+  it('refuses to render without POSTGRES_PASSWORD', () => {
+    const noPassword = config(example);
     expect(noPassword.status).not.toBe(0);
     expect(noPassword.stderr).toContain('set POSTGRES_PASSWORD in .env');
   });

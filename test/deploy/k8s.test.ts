@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { loadEnv } from '../../lib/env.js';
+import { privateKeySet } from '../../lib/jwt-keys.js';
 import {
   DIAL_VARIABLES,
   PROCESSES,
@@ -51,10 +52,15 @@ interface Container {
   lifecycle?: { preStop?: { exec?: { command: string[] } } };
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
   securityContext?: { allowPrivilegeEscalation?: boolean; readOnlyRootFilesystem?: boolean };
+  volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
 }
 interface PodTemplate {
   metadata: { labels: Record<string, string>; annotations?: Record<string, string> };
-  spec: { containers: Container[]; securityContext?: { runAsNonRoot?: boolean; runAsUser?: number } };
+  spec: {
+    containers: Container[];
+    securityContext?: { runAsNonRoot?: boolean; runAsUser?: number; fsGroup?: number };
+    volumes?: { name: string; secret?: { secretName: string; defaultMode?: number } }[];
+  };
 }
 interface Resource {
   kind: string;
@@ -136,22 +142,38 @@ describe('deploy/k8s', () => {
     }
   });
 
-  it('sets only variables each process reads; with the placeholder secret none starts', () => {
-    // The placeholder must be replaced: no process accepts it, each exits naming JWT_SECRET.
-    const replaced = {
-      ...generated.Secret,
-      'messenger-secrets': { ...generated.Secret['messenger-secrets'], JWT_SECRET: 's'.repeat(48) },
-    };
+  it('sets only variables each process reads, valid ones', () => {
     for (const workload of workloads) {
       const process = processOfWorkload(workload);
       const container = containerOf(workload);
       const environment = environmentOf(container);
       const unknown = Object.keys(environment).filter((key) => !variablesOf(process).has(key));
       expect(unknown, `${workload.metadata.name} sets variables ${process} does not read`).toEqual([]);
-      if (environment.JWT_SECRET !== undefined) {
-        expect(() => loadEnv(PROCESSES[process].schema, environment)).toThrow(/JWT_SECRET: must be at least 32/);
+      expect(() => loadEnv(PROCESSES[process].schema, environment)).not.toThrow();
+    }
+  });
+
+  it('mounts the signing keys into auth-service alone, at JWT_PRIVATE_KEY_FILE; the placeholder is refused', async () => {
+    const keySecret = 'messenger-signing-keys';
+    for (const workload of workloads) {
+      const { spec } = workload.spec.template!;
+      const secretVolumes = (spec.volumes ?? []).filter((volume) => volume.secret?.secretName === keySecret);
+      const container = containerOf(workload);
+      if (processOfWorkload(workload) !== 'auth') {
+        expect(secretVolumes, workload.metadata.name).toEqual([]);
+        expect(environmentOf(container).JWT_PRIVATE_KEY_FILE, workload.metadata.name).toBeUndefined();
+        continue;
       }
-      expect(() => loadEnv(PROCESSES[process].schema, environmentOf(container, replaced))).not.toThrow();
+      expect(secretVolumes).toHaveLength(1);
+      const mount = container.volumeMounts?.find((m) => m.name === secretVolumes[0]!.name);
+      expect(mount?.readOnly).toBe(true);
+      const [file] = Object.keys(generated.Secret[keySecret]!);
+      expect(environmentOf(container).JWT_PRIVATE_KEY_FILE).toBe(`${mount!.mountPath}/${file}`);
+      // Readable by the process: through its group (fsGroup), by nobody else.
+      expect(spec.securityContext?.fsGroup).toBe(spec.securityContext?.runAsUser);
+      expect(secretVolumes[0]!.secret!.defaultMode).toBe(0o440);
+      // The placeholder must be replaced: auth-service refuses it, naming no key inside.
+      await expect(privateKeySet(generated.Secret[keySecret]![file!]!)).rejects.toThrow(/no PEM "PRIVATE KEY"/);
     }
   });
 

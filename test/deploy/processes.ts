@@ -4,7 +4,7 @@ import { authEnvSchema } from '../../services/auth/src/config.js';
 import { chatEnvSchema } from '../../services/chat/src/config.js';
 import { profilesEnvSchema } from '../../services/profiles/src/config.js';
 import { gatewayEnvSchema } from '../../gateway/src/config.js';
-import { launcherEnvSchema } from '../../scripts/config.js';
+import { keysEnvSchema, launcherEnvSchema } from '../../scripts/config.js';
 import { compiledEntry, ENTRIES } from '../../scripts/processes.js';
 
 /** What the deployment tests (compose, Kubernetes, the image) hold every process to. */
@@ -22,6 +22,8 @@ export const PROCESSES = {
   gateway: { schema: gatewayEnvSchema, grpcListen: undefined },
   /** One-shot, before the others; the launcher migrates in-process instead. */
   migrate: { schema: launcherEnvSchema, grpcListen: undefined },
+  /** One-shot, before the others: the token key pair (the launcher makes it in-process instead). */
+  keys: { schema: keysEnvSchema, grpcListen: undefined },
 } as const;
 export type ProcessName = keyof typeof PROCESSES;
 export const PROCESS_NAMES = Object.keys(PROCESSES) as ProcessName[];

@@ -33,7 +33,6 @@ async function startChatProcess(): Promise<ChildProcess> {
       CHAT_GRPC_LISTEN: `127.0.0.1:${chatPort}`,
       CHAT_DATABASE_URL: db.url,
       AUTH_GRPC_ADDR: `127.0.0.1:${auth.app.port}`,
-      JWT_SECRET: auth.secret,
       METRICS_PORT: '0',
     },
     stdio: ['ignore', 'pipe', 'ignore'],

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphqlClient } from '../../lib/testing/gateway.js';
@@ -96,8 +96,10 @@ describe('npm start (embedded mode)', () => {
     expect(code.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
     const firstStop = await stopAndCheck(first.child);
 
-    // The JWT secret was generated once into DATA_DIR, readable by its owner only.
-    expect((await stat(join(env.DATA_DIR!, 'jwt-secret'))).mode & 0o077).toBe(0);
+    // The token key pair was generated once into DATA_DIR, the private key readable by its owner only.
+    expect((await stat(join(env.DATA_DIR!, 'jwt-private-key.pem'))).mode & 0o077).toBe(0);
+    const publicKeys = await readFile(join(env.DATA_DIR!, 'jwt-public-key.pem'), 'utf8');
+    expect(publicKeys).toMatch(/^-----BEGIN PUBLIC KEY-----/);
 
     const second = await start();
     const login = await gql<{ login: { accessToken: string } }>(

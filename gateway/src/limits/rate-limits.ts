@@ -1,7 +1,7 @@
 import { BurstyRateLimiter } from 'rate-limiter-flexible';
 import type { GraphQLSchema } from 'graphql';
 import { bearerToken } from '../../../lib/grpc/metadata.js';
-import { accessTokenKeys, type AccessTokenKeys } from '../../../lib/jwt.js';
+import type { AccessTokenKeys } from '../../../lib/jwt.js';
 import type { Logger } from '../../../lib/logger.js';
 import { createRedis, type Redis } from '../../../lib/redis.js';
 import type { GatewayContext } from '../context.js';
@@ -52,10 +52,10 @@ export interface RateLimitsOptions {
   /** Counters in Redis, shared by every gateway instance; none: in this process. */
   redis?: { url: string; prefix: string } | undefined;
   /**
-   * The access tokens' key, to know a caller's user from their token here, with no call; none:
+   * The access tokens' keys, to know a caller's user from their token here, with no call; none:
    * from auth-service's ValidateSession (one call per operation, which resolvers share).
    */
-  jwtSecret?: string | undefined;
+  keys?: AccessTokenKeys | undefined;
   logger: Logger;
   /** Called with the limiter's name for each refusal (`messenger_rate_limit_refusals_total`). */
   onRefused?: (limit: string) => void;
@@ -78,7 +78,10 @@ function callerKeyWith(keys: AccessTokenKeys | undefined) {
     let userId: string | undefined;
     if (token !== undefined) {
       userId = keys
-        ? (await keys.verify(token))?.userId
+        ? await keys.verify(token).then(
+            (claims) => claims?.userId,
+            () => undefined, // keys not loaded yet: counted by address, as an unverified caller
+          )
         : await ctx.viewer().then(
             (viewer) => viewer.userId,
             () => undefined,
@@ -92,17 +95,11 @@ function callerKeyWith(keys: AccessTokenKeys | undefined) {
  * The gateway's rate limits (see RateLimitsConfig for what each counts), built on
  * rate-limiter-flexible: fixed windows, in Redis when `redis` is given, else in this process.
  */
-export function createRateLimits({
-  config,
-  redis,
-  jwtSecret,
-  logger,
-  onRefused = () => {},
-}: RateLimitsOptions): RateLimits {
+export function createRateLimits({ config, redis, keys, logger, onRefused = () => {} }: RateLimitsOptions): RateLimits {
   if (!config.enabled) return off;
   const connection = redis ? createRedis(redis.url, logger, 'gateway-rate-limits') : undefined;
   const store: LimiterStore = connection ? redisStore(connection, redis!.prefix) : memoryStore();
-  const callerKey = callerKeyWith(jwtSecret ? accessTokenKeys(jwtSecret) : undefined);
+  const callerKey = callerKeyWith(keys);
 
   /** `consume`, with each refusal counted under `name`. */
   const counting =

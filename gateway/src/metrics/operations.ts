@@ -80,7 +80,7 @@ const codesOfResult = (result: unknown) => (isAsyncIterable(result) ? [] : codes
 export function useOperationMetrics(
   record: RecordOperation,
   /**
-   * The access tokens' key (JWT_SECRET), to name the caller of an operation that did not check
+   * The access tokens' keys, to name the caller of an operation that did not check
    * its session itself (most leave that to the services); none: only the callers it checked.
    */
   keys?: AccessTokenKeys,

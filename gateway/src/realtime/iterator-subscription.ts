@@ -19,7 +19,7 @@ const asError = (error: unknown) => (error instanceof Error ? error : new Error(
  *
  * The stream lives as long as its session, as a WebSocket does: `holdSession` registers it with
  * its session (see ws-sessions.ts), which ends it with an UNAUTHENTICATED error once the session
- * is revoked, whether or not chat-service has ended its subscriber yet.
+ * is revoked (or its token's key retired), whether or not chat-service has ended its subscriber yet.
  */
 export function iteratorSubscription(options: {
   hub: EventHub;
@@ -27,7 +27,7 @@ export function iteratorSubscription(options: {
   resume: ResumeCursor[];
   ctx: GatewayContext;
   /** Registers the stream with its session: `revoked` ends it. Returns the registration's removal. */
-  holdSession: (revoked: () => void) => () => void;
+  holdSession: (revoked: (why: string) => void) => () => void;
 }): AsyncIterableIterator<ChatEventPayload> {
   const { hub, ctx } = options;
   const queue: ChatEventPayload[] = [];
@@ -69,9 +69,9 @@ export function iteratorSubscription(options: {
       }
     },
   });
-  const release = options.holdSession(() => {
+  const release = options.holdSession((why) => {
     hub.remove(subscription);
-    subscription.sink.end(new GraphQLError('session revoked', { extensions: { code: ErrorCode.Unauthenticated } }));
+    subscription.sink.end(new GraphQLError(why, { extensions: { code: ErrorCode.Unauthenticated } }));
   });
   hub.add(subscription);
 

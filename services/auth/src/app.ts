@@ -1,4 +1,5 @@
-import { accessTokenKeys } from '../../../lib/jwt.js';
+import { ConfigError } from '../../../lib/env.js';
+import { signerKeys } from '../../../lib/jwt.js';
 import { openDatabase, poolState, type MikroORM } from '../../../lib/db.js';
 import { createGrpcServer } from '../../../lib/grpc/server.js';
 import type { Logger } from '../../../lib/logger.js';
@@ -24,6 +25,13 @@ export interface AuthApp {
 
 /** Builds and starts auth-service: database, cache, revocation bus, gRPC server and metrics. */
 export async function createAuthApp(config: AuthConfig, logger: Logger): Promise<AuthApp> {
+  const keys = await signerKeys(config.tokenKeys.privateKeyFile, config.tokenKeys.refreshMs, logger).catch(
+    (error: unknown) => {
+      throw new ConfigError(
+        `invalid configuration:\n  JWT_PRIVATE_KEY_FILE: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    },
+  );
   const orm = await openDatabase({
     url: config.databaseUrl,
     entities: authEntities,
@@ -44,7 +52,7 @@ export async function createAuthApp(config: AuthConfig, logger: Logger): Promise
     orm,
     cache,
     bus,
-    keys: accessTokenKeys(config.jwtSecret),
+    keys,
     accessTokenTtlMs: config.accessTokenTtlMs,
     refreshTokenTtlMs: config.refreshTokenTtlMs,
     maxSessionsPerUser: config.maxSessionsPerUser,
@@ -64,7 +72,7 @@ export async function createAuthApp(config: AuthConfig, logger: Logger): Promise
   server.add(
     'messenger.auth.v1.AuthService',
     AuthServiceService,
-    authHandlers({ accounts, sessions, bus, shutdown: shutdown.signal }),
+    authHandlers({ accounts, sessions, bus, keys, shutdown: shutdown.signal }),
   );
   const port = await server.listen(config.listen);
   const metricsPort = await metrics.listen(config.metrics.port, config.metrics.host);
@@ -76,6 +84,7 @@ export async function createAuthApp(config: AuthConfig, logger: Logger): Promise
     orm,
     async stop() {
       shutdown.abort();
+      keys.stop();
       await server.stop();
       await metrics.close();
       await bus.close();

@@ -8,7 +8,9 @@ export const authEnvSchema = z.object({
   AUTH_DATABASE_URL: env.postgresUrl().pipe(z.string({ error: 'is required' })),
   REDIS_URL: env.redisUrl(),
   REDIS_PREFIX: z.string().default('messenger:'),
-  JWT_SECRET: env.jwtSecret(),
+  /** PEM file of Ed25519 private keys: the first signs, the others still verify (docs/security.md). */
+  JWT_PRIVATE_KEY_FILE: z.string({ error: 'is required (a PEM file of Ed25519 private keys)' }),
+  JWT_KEYS_REFRESH: env.duration('30s'),
   ACCESS_TOKEN_TTL: env.duration('15m'),
   REFRESH_TOKEN_TTL: env.duration('30d'),
   MAX_SESSIONS_PER_USER: env.count(100),
@@ -27,7 +29,7 @@ function authConfigFrom(e: z.output<typeof authEnvSchema>) {
     listen: e.AUTH_GRPC_LISTEN,
     databaseUrl: e.AUTH_DATABASE_URL,
     redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : undefined,
-    jwtSecret: e.JWT_SECRET,
+    tokenKeys: { privateKeyFile: e.JWT_PRIVATE_KEY_FILE, refreshMs: e.JWT_KEYS_REFRESH },
     accessTokenTtlMs: e.ACCESS_TOKEN_TTL,
     refreshTokenTtlMs: e.REFRESH_TOKEN_TTL,
     /** Active sessions a user may have; a login past it revokes the least recently used one. */

@@ -1,6 +1,7 @@
 import type { Handlers, CallContext } from '../../../lib/grpc/server.js';
 import { bearerToken, forSubscription } from '../../../lib/grpc/metadata.js';
 import { invalidArgument, unauthenticated, unavailable } from '../../../lib/errors.js';
+import type { AccessTokenSigner } from '../../../lib/jwt.js';
 import { MAX_CHECK_SESSIONS } from '../../../lib/session-recheck.js';
 import { type AuthServiceService, type AuthTokens, type User as UserMessage } from '../../../proto/gen/auth/v1/auth.js';
 import type { Accounts, SignedIn, UserRecord } from './accounts.js';
@@ -11,6 +12,7 @@ export interface HandlerDeps {
   accounts: Accounts;
   sessions: Sessions;
   bus: RevocationBus;
+  keys: Pick<AccessTokenSigner, 'publicKeys'>;
   /** Aborted when the service stops: open streams end as UNAVAILABLE so clients go elsewhere. */
   shutdown: AbortSignal;
 }
@@ -31,7 +33,13 @@ const toTokens = ({ tokens }: SignedIn): AuthTokens => ({
   sessionId: tokens.sessionId,
 });
 
-export function authHandlers({ accounts, sessions, bus, shutdown }: HandlerDeps): Handlers<typeof AuthServiceService> {
+export function authHandlers({
+  accounts,
+  sessions,
+  bus,
+  keys,
+  shutdown,
+}: HandlerDeps): Handlers<typeof AuthServiceService> {
   /** The caller, from the verified access token in the call's metadata. */
   async function caller(ctx: CallContext, allowExpired = false): Promise<ValidSession> {
     const token = bearerToken(ctx.metadata);
@@ -112,6 +120,11 @@ export function authHandlers({ accounts, sessions, bus, shutdown }: HandlerDeps)
         throw invalidArgument('sessionIds', `at most ${MAX_CHECK_SESSIONS} session ids per call`);
       }
       return { inactiveSessionIds: await sessions.inactive(request.sessionIds) };
+    },
+
+    // Public keys: open to every caller, as a JWKS URL would be.
+    getPublicKeys() {
+      return Promise.resolve({ jwks: JSON.stringify(keys.publicKeys()) });
     },
 
     // Open to every service on the internal network without a user token: it reveals only ids

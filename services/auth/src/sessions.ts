@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { unauthenticated, notFound } from '../../../lib/errors.js';
-import type { AccessTokenKeys } from '../../../lib/jwt.js';
+import type { AccessTokenSigner } from '../../../lib/jwt.js';
 import type { Logger } from '../../../lib/logger.js';
 import type { MikroORM } from '../../../lib/db.js';
 import { RefreshToken, Session } from './entities.js';
@@ -29,7 +29,7 @@ export interface SessionsDeps {
   orm: MikroORM;
   cache: SessionCache;
   bus: RevocationBus;
-  keys: AccessTokenKeys;
+  keys: AccessTokenSigner;
   accessTokenTtlMs: number;
   refreshTokenTtlMs: number;
   /** Active sessions a user may have (MAX_SESSIONS_PER_USER); a new one past it revokes the least recently used. */

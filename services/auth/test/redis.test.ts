@@ -2,7 +2,8 @@ import { type ClientReadableStream } from '@grpc/grpc-js';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase } from '../../../lib/testing/database.js';
-import { as, authClient, newAccount, startAuth, testSecret } from '../../../lib/testing/auth.js';
+import { as, authClient, newAccount, startAuth } from '../../../lib/testing/auth.js';
+import { testKeys } from '../../../lib/testing/keys.js';
 import { testRedis } from '../../../lib/testing/redis.js';
 import { authMigrations } from '../../../migrations/auth/index.js';
 import type { WatchRevocationsResponse } from '../../../proto/gen/auth/v1/auth.js';
@@ -39,7 +40,12 @@ describe.skipIf(!redis)('two auth-service instances over Redis', () => {
   beforeAll(async () => {
     const { url, prefix } = settings();
     db = await freshDatabase('auth_redis', { entities: authEntities, migrations: authMigrations });
-    const env = { AUTH_DATABASE_URL: db.url, JWT_SECRET: testSecret(), REDIS_URL: url, REDIS_PREFIX: prefix };
+    const env = {
+      AUTH_DATABASE_URL: db.url,
+      JWT_PRIVATE_KEY_FILE: testKeys().privateKeyFile,
+      REDIS_URL: url,
+      REDIS_PREFIX: prefix,
+    };
     a = await startAuth(env);
     b = await startAuth(env);
     clientA = authClient(a.port);

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { as, authClient, newAccount, startAuth, testSecret } from '../../../lib/testing/auth.js';
+import { as, authClient, newAccount, startAuth } from '../../../lib/testing/auth.js';
+import { testKeys } from '../../../lib/testing/keys.js';
 import { freshDatabase } from '../../../lib/testing/database.js';
 import { freePort } from '../../../lib/testing/ports.js';
 import { haveRedisServer, startRedisServer, type RedisServer } from '../../../lib/testing/redis-server.js';
@@ -30,7 +31,12 @@ describe.skipIf(!available)('a revocation the cache refused', () => {
   beforeAll(async () => {
     redis = await startRedisServer(await freePort(), 'auth-revocation-cache');
     db = await freshDatabase('auth_revocation_cache', { entities: authEntities, migrations: authMigrations });
-    const env = { AUTH_DATABASE_URL: db.url, JWT_SECRET: testSecret(), REDIS_URL: redis!.url, REDIS_PREFIX: 'rc:' };
+    const env = {
+      AUTH_DATABASE_URL: db.url,
+      JWT_PRIVATE_KEY_FILE: testKeys().privateKeyFile,
+      REDIS_URL: redis!.url,
+      REDIS_PREFIX: 'rc:',
+    };
     a = await startAuth(env);
     b = await startAuth(env);
     clientA = authClient(a.port);

@@ -35,7 +35,7 @@ async function watchRevocations() {
 
 describe('sessions per user', () => {
   it('defaults to 100', () => {
-    const config = loadAuthConfig({ AUTH_DATABASE_URL: 'postgres://x/y', JWT_SECRET: 'x'.repeat(32) });
+    const config = loadAuthConfig({ AUTH_DATABASE_URL: 'postgres://x/y', JWT_PRIVATE_KEY_FILE: 'keys.pem' });
     expect(config.maxSessionsPerUser).toBe(100);
   });
 

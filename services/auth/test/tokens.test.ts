@@ -1,9 +1,11 @@
-import { randomUUID } from 'node:crypto';
+import { randomUUID, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { SignJWT, decodeJwt, type JWTPayload } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { callMetadata } from '../../../lib/grpc/metadata.js';
-import { accessTokenKeys } from '../../../lib/jwt.js';
-import { as, newAccount, testSecret, useAuthService } from '../../../lib/testing/auth.js';
+import { newKeyPair, privateKeySet } from '../../../lib/jwt-keys.js';
+import { as, newAccount, useAuthService } from '../../../lib/testing/auth.js';
+import { testSigner } from '../../../lib/testing/keys.js';
 import { statusOf as code } from '../../../lib/testing/wait.js';
 
 // Attacks on the access token. Each forged token is checked against ValidateSession (with and
@@ -12,7 +14,6 @@ import { statusOf as code } from '../../../lib/testing/wait.js';
 // control: the same construction without the flaw is accepted, so a refusal is the flaw's doing.
 
 const svc = useAuthService('auth_tokens');
-const secret = svc.secret;
 
 type CallOptions = ReturnType<typeof as>;
 
@@ -38,9 +39,20 @@ const EXPIRED = { validate: 'UNAUTHENTICATED', validateAllowExpired: 'OK', listS
 const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
-/** Signs `claims` as given (no defaults added), with the service's secret unless told otherwise. */
-function forge(claims: JWTPayload, { alg = 'HS256', key = secret }: { alg?: string; key?: string } = {}) {
-  return new SignJWT(claims).setProtectedHeader({ alg, typ: 'JWT' }).sign(new TextEncoder().encode(key));
+/** The service's own signing key. */
+const own = async () => (await privateKeySet(readFileSync(svc.keys.privateKeyFile, 'utf8'))).signing!;
+
+/**
+ * Signs `claims` as given (no defaults added), with the service's key and its `kid` unless told
+ * otherwise.
+ */
+async function forge(
+  claims: JWTPayload,
+  { alg = 'EdDSA', key, kid }: { alg?: string; key?: KeyObject | Uint8Array; kid?: string | null } = {},
+) {
+  const signing = await own();
+  const header = { alg, typ: 'JWT', ...(kid === null ? {} : { kid: kid ?? signing.kid }) };
+  return new SignJWT(claims).setProtectedHeader(header).sign(key ?? signing.privateKey);
 }
 
 /** The claims the service itself put in a token, re-dated to be fresh. */
@@ -91,14 +103,21 @@ describe('forged tokens', () => {
     await expect(answers(`${header}.${payload}.`)).resolves.toEqual(REFUSED);
   });
 
-  it('refuses a token signed with a different HS256 key', async () => {
-    await expect(answers(await forge(claimsOf(alice.access), { key: testSecret() }))).resolves.toEqual(REFUSED);
-    await expect(answers(await forge(claimsOf(alice.access), { key: `${secret}x` }))).resolves.toEqual(REFUSED);
+  it('refuses a token signed with another Ed25519 key, under the service’s kid, its own, or none', async () => {
+    const other = (await privateKeySet(newKeyPair().privatePem)).signing!;
+    const claims = claimsOf(alice.access);
+    await expect(answers(await forge(claims, { key: other.privateKey }))).resolves.toEqual(REFUSED);
+    await expect(answers(await forge(claims, { key: other.privateKey, kid: other.kid }))).resolves.toEqual(REFUSED);
+    await expect(answers(await forge(claims, { kid: null }))).resolves.toEqual(REFUSED);
   });
 
-  it('refuses a token signed with the right secret but another algorithm (HS384, HS512)', async () => {
-    await expect(answers(await forge(claimsOf(alice.access), { alg: 'HS512' }))).resolves.toEqual(REFUSED);
-    await expect(answers(await forge(claimsOf(alice.access), { alg: 'HS384' }))).resolves.toEqual(REFUSED);
+  it('refuses HMAC tokens keyed with the service’s public key (algorithm confusion)', async () => {
+    const publicKeyBytes = new TextEncoder().encode(svc.keys.publicPem);
+    for (const alg of ['HS256', 'HS384', 'HS512']) {
+      await expect(answers(await forge(claimsOf(alice.access), { alg, key: publicKeyBytes })), alg).resolves.toEqual(
+        REFUSED,
+      );
+    }
   });
 
   it('refuses a tampered payload that keeps the original signature', async () => {
@@ -168,10 +187,9 @@ describe('expired tokens', () => {
     const session = await signedIn();
     // 2 s, not 1: `exp` is whole seconds, so the token then lives at least 1 s, time enough for
     // the control below to see it unexpired.
-    const { token, expiresAt } = await accessTokenKeys(secret).sign(
-      { userId: session.userId, sessionId: session.sessionId },
-      2_000,
-    );
+    const { token, expiresAt } = await (
+      await testSigner(svc.keys)
+    ).sign({ userId: session.userId, sessionId: session.sessionId }, 2_000);
     expect(decodeJwt(token).exp).toBe(expiresAt.getTime() / 1000);
     await expect(answers(token)).resolves.toEqual(ACCEPTED);
     // jose treats a token as expired once the current whole second reaches `exp`.
@@ -196,8 +214,10 @@ describe('expired tokens', () => {
     const claims = { ...claimsOf(session.access), iat: nowSeconds() - 1_000, exp: nowSeconds() - 100 };
     await expect(answers(await forge(claims))).resolves.toEqual(EXPIRED); // control
     await expect(answers(`${base64url({ alg: 'none', typ: 'JWT' })}.${base64url(claims)}.`)).resolves.toEqual(REFUSED);
-    await expect(answers(await forge(claims, { key: testSecret() }))).resolves.toEqual(REFUSED);
-    await expect(answers(await forge(claims, { alg: 'HS512' }))).resolves.toEqual(REFUSED);
+    const other = (await privateKeySet(newKeyPair().privatePem)).signing!;
+    await expect(answers(await forge(claims, { key: other.privateKey }))).resolves.toEqual(REFUSED);
+    const publicKeyBytes = new TextEncoder().encode(svc.keys.publicPem);
+    await expect(answers(await forge(claims, { alg: 'HS512', key: publicKeyBytes }))).resolves.toEqual(REFUSED);
     await expect(answers(await forge({ ...claims, iss: 'someone-else' }))).resolves.toEqual(REFUSED);
     await expect(answers(await forge({ ...claims, aud: 'another-audience' }))).resolves.toEqual(REFUSED);
   });

@@ -5,7 +5,7 @@ import { isServiceError, unavailable } from '../../../lib/errors.js';
 import { createServiceClient } from '../../../lib/grpc/client.js';
 import { callMetadata } from '../../../lib/grpc/metadata.js';
 import { createGrpcServer } from '../../../lib/grpc/server.js';
-import { accessTokenKeys } from '../../../lib/jwt.js';
+import { verifierKeys } from '../../../lib/jwt.js';
 import type { Logger } from '../../../lib/logger.js';
 import { createMetrics } from '../../../lib/metrics.js';
 import { createSessionVerifier } from '../../../lib/session-verifier.js';
@@ -65,7 +65,7 @@ export async function createChatApp(
     tls: config.grpcTls,
   });
   const verifier = createSessionVerifier({
-    keys: accessTokenKeys(config.jwtSecret),
+    keys: verifierKeys(config.tokenKeys, auth, logger),
     auth,
     logger,
     recheckMs: config.sessionRecheckMs,
@@ -101,6 +101,7 @@ export async function createChatApp(
     (sessionId) => hub.revokeSession(sessionId),
     () => hub.sessions(),
   );
+  const stopKeyRetirements = verifier.onKeysRetired((keyIds) => hub.retireKeys(keyIds));
   const typing = createTyping(bus, typingStore, gate, {
     ttlMs: options.typingTtlMs,
     intervalMs: config.caps.typingIntervalMs,
@@ -138,6 +139,7 @@ export async function createChatApp(
       // Streams end first, as UNAVAILABLE, so that gateways resume elsewhere at once.
       hub.close();
       stopRevocations();
+      stopKeyRetirements();
       typing.stop();
       receipts.stop();
       await server.stop();

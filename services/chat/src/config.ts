@@ -11,7 +11,9 @@ export const chatEnvSchema = z.object({
   SESSION_RECHECK_INTERVAL: env.duration('1s'),
   REDIS_URL: env.redisUrl(),
   REDIS_PREFIX: z.string().default('messenger:'),
-  JWT_SECRET: env.jwtSecret(),
+  /** Public keys of access tokens (JWKS or PEM); unset: asked of auth-service (docs/security.md). */
+  JWT_PUBLIC_KEY_FILE: z.string().optional(),
+  JWT_KEYS_REFRESH: env.duration('30s'),
   /** Prometheus /metrics, on a fixed port a scrape config can name (docs/observability.md); 0: a free one. */
   METRICS_PORT: env.port(9410),
   METRICS_HOST: z.string().default('127.0.0.1'),
@@ -35,7 +37,7 @@ function chatConfigFrom(e: z.output<typeof chatEnvSchema>) {
     /** How often the sessions of live subscribers are checked again with auth-service. */
     sessionRecheckMs: e.SESSION_RECHECK_INTERVAL,
     redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : undefined,
-    jwtSecret: e.JWT_SECRET,
+    tokenKeys: { publicKeyFile: e.JWT_PUBLIC_KEY_FILE, refreshMs: e.JWT_KEYS_REFRESH },
     metrics: { port: e.METRICS_PORT, host: e.METRICS_HOST },
     grpcTls: grpcTlsFrom(e, { serves: true }),
     caps: {

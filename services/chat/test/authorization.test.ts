@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { callMetadata } from '../../../lib/grpc/metadata.js';
-import { SignJWT } from 'jose';
-import { accessTokenKeys, TOKEN_AUDIENCE, TOKEN_ISSUER } from '../../../lib/jwt.js';
-import { as, testSecret } from '../../../lib/testing/auth.js';
+import { as, expiredAccessToken } from '../../../lib/testing/auth.js';
+import { testKeys, testSigner } from '../../../lib/testing/keys.js';
 import { useChatService } from '../../../lib/testing/chat.js';
 import { ChatRole } from '../../../proto/gen/chat/v1/chat.js';
 import {
@@ -101,17 +100,11 @@ const operations: [string, (w: World, md: TestUser['md'], own: string) => Promis
 describe.each(operations)('%s', (_name, operation, asMember) => {
   it('is NOT_FOUND for a non-member and a removed member, UNAUTHENTICATED without a valid token', async () => {
     const w = await world();
-    const stranger = accessTokenKeys(testSecret()).sign({ userId: w.member.id, sessionId: w.member.sessionId }, 60_000);
+    const stranger = testSigner(testKeys()).then((signer) =>
+      signer.sign({ userId: w.member.id, sessionId: w.member.sessionId }, 60_000),
+    );
     // Correctly signed for an active session, but past its exp: only Subscribe may accept that.
-    const expired = new SignJWT({ sid: w.member.sessionId })
-      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-      .setSubject(w.member.id)
-      .setIssuer(TOKEN_ISSUER)
-      .setAudience(TOKEN_AUDIENCE)
-      .setIssuedAt(Math.floor(Date.now() / 1000) - 120)
-      .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
-      .setJti(randomUUID())
-      .sign(new TextEncoder().encode(svc.authService.secret));
+    const expired = expiredAccessToken(svc.authService.keys, w.member.id, w.member.sessionId);
 
     const before = await storeState(svc);
     expect(await outcome(operation(w, w.outsider.md, w.messages.owner))).toEqual({ code: 'NOT_FOUND' });

@@ -53,7 +53,7 @@ const chatsOf = async (user: TestUser) =>
 
 describe('configuration', () => {
   it('defaults to 2,000 chats per user, 10,000 members per group, one typing start per 2 s, one receipt per 1 s', () => {
-    const config = loadChatConfig({ CHAT_DATABASE_URL: 'postgres://x/y', JWT_SECRET: 'x'.repeat(32) });
+    const config = loadChatConfig({ CHAT_DATABASE_URL: 'postgres://x/y' });
     expect(config.caps).toEqual({
       chatsPerUser: 2_000,
       groupMembers: 10_000,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { accessTokenKeys } from '../../../lib/jwt.js';
-import { as, newAccount, testSecret } from '../../../lib/testing/auth.js';
+import { as, newAccount } from '../../../lib/testing/auth.js';
+import { testKeys, testSigner } from '../../../lib/testing/keys.js';
 import type { ServiceClient } from '../../../lib/grpc/client.js';
 import { chatClient, ownChatClient, startChat, useChatService } from '../../../lib/testing/chat.js';
 import type { ChatEvent, ChatServiceClient } from '../../../proto/gen/chat/v1/chat.js';
@@ -454,13 +454,13 @@ describe('Deliver', () => {
       const call = deliverOn(svc);
       const good = call.add(me!);
       await good.snapshot();
-      const stranger = await accessTokenKeys(testSecret()).sign({ userId: me!.id, sessionId: me!.sessionId }, 60_000);
+      const stranger = await (await testSigner(testKeys())).sign({ userId: me!.id, sessionId: me!.sessionId }, 60_000);
       const badTokens = [
         call.add({ authorization: '' }),
         call.add({ authorization: 'Bearer garbage' }),
         call.add({ authorization: me!.token }), // no scheme
         call.add({ authorization: `Basic ${me!.token}` }),
-        call.add({ id: me!.id, token: stranger.token }), // signed with another secret
+        call.add({ id: me!.id, token: stranger.token }), // signed with another key
       ];
       for (const subscriber of badTokens) expect(await subscriber.ended()).toMatchObject({ code: 'UNAUTHENTICATED' });
       const badCursors = [
@@ -584,7 +584,6 @@ describe('Deliver', () => {
         loadChatConfig({
           CHAT_GRPC_LISTEN: '127.0.0.1:0',
           CHAT_DATABASE_URL: svc.db.url,
-          JWT_SECRET: svc.authService.secret,
           AUTH_GRPC_ADDR: `127.0.0.1:${svc.authService.app.port}`,
         }),
       );

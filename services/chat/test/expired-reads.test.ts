@@ -9,8 +9,7 @@ import { expiredAccessToken } from '../../../lib/testing/auth.js';
 
 const svc = useChatService('chat_expired_reads');
 
-const expiredToken = (userId: string, sessionId: string) =>
-  expiredAccessToken(svc.authService.secret, userId, sessionId);
+const expiredToken = (userId: string, sessionId: string) => expiredAccessToken(svc.authService.keys, userId, sessionId);
 
 describe('reads for a subscription past the token’s exp', () => {
   it('are allowed for read-only look-ups while the session is active, never for writes', async () => {

@@ -20,7 +20,6 @@ describe.skipIf(!redis)('two chat-service instances sharing Redis', () => {
       loadChatConfig({
         CHAT_GRPC_LISTEN: '127.0.0.1:0',
         CHAT_DATABASE_URL: one.db.url,
-        JWT_SECRET: one.authService.secret,
         AUTH_GRPC_ADDR: `127.0.0.1:${one.authService.app.port}`,
         ...env,
       }),

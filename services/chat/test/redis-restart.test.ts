@@ -29,7 +29,6 @@ beforeAll(async () => {
     loadChatConfig({
       CHAT_GRPC_LISTEN: '127.0.0.1:0',
       CHAT_DATABASE_URL: one.db.url,
-      JWT_SECRET: one.authService.secret,
       AUTH_GRPC_ADDR: `127.0.0.1:${one.authService.app.port}`,
       ...env(),
     }),

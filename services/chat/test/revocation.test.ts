@@ -3,7 +3,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceClient } from '../../../lib/grpc/client.js';
 import { createLogger } from '../../../lib/logger.js';
 import { createSessionRecheck, MAX_CHECK_SESSIONS } from '../../../lib/session-recheck.js';
-import { as, authClient, newAccount, startAuth, testSecret } from '../../../lib/testing/auth.js';
+import { as, authClient, newAccount, startAuth } from '../../../lib/testing/auth.js';
+import { testKeys } from '../../../lib/testing/keys.js';
 import { chatClient, startChat } from '../../../lib/testing/chat.js';
 import { freshDatabase } from '../../../lib/testing/database.js';
 import { freePort } from '../../../lib/testing/ports.js';
@@ -29,7 +30,8 @@ import { closeAll, openStream, type EventStream } from './stream-helpers.js';
 
 let authDb: Awaited<ReturnType<typeof freshDatabase>>;
 let chatDb: Awaited<ReturnType<typeof freshDatabase>>;
-const secret = testSecret();
+/** Both auth-service instances sign with it, as instances of one deployment do. */
+const keys = testKeys();
 let authPort: number;
 /** The auth-service every chat-service here follows (its feed, its rechecks). */
 let auth: AuthApp;
@@ -48,14 +50,17 @@ let floorClient: ServiceClient<ChatServiceClient>;
 let gapOnlyClient: ServiceClient<ChatServiceClient>;
 
 const startOurAuth = () =>
-  startAuth({ AUTH_GRPC_LISTEN: `127.0.0.1:${authPort}`, AUTH_DATABASE_URL: authDb.url, JWT_SECRET: secret });
+  startAuth({
+    AUTH_GRPC_LISTEN: `127.0.0.1:${authPort}`,
+    AUTH_DATABASE_URL: authDb.url,
+    JWT_PRIVATE_KEY_FILE: keys.privateKeyFile,
+  });
 
 const startChatService = (env: Record<string, string>) =>
   startChat(
     loadChatConfig({
       CHAT_GRPC_LISTEN: '127.0.0.1:0',
       CHAT_DATABASE_URL: chatDb.url,
-      JWT_SECRET: secret,
       AUTH_GRPC_ADDR: `127.0.0.1:${authPort}`,
       ...env,
     }),
@@ -66,7 +71,7 @@ beforeAll(async () => {
   authDb = await freshDatabase('chat_revocation_auth', { entities: authEntities, migrations: authMigrations });
   chatDb = await freshDatabase('chat_revocation', { entities: chatEntities, migrations: chatMigrations });
   auth = await startOurAuth();
-  elsewhere = await startAuth({ AUTH_DATABASE_URL: authDb.url, JWT_SECRET: secret });
+  elsewhere = await startAuth({ AUTH_DATABASE_URL: authDb.url, JWT_PRIVATE_KEY_FILE: keys.privateKeyFile });
   authApi = authClient(authPort);
   elsewhereApi = authClient(elsewhere.port);
   floor = await startChatService({});

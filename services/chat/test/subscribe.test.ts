@@ -1,9 +1,7 @@
-import { SignJWT } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { callMetadata } from '../../../lib/grpc/metadata.js';
-import { TOKEN_AUDIENCE, TOKEN_ISSUER } from '../../../lib/jwt.js';
-import { as, newAccount } from '../../../lib/testing/auth.js';
+import { as, expiredAccessToken, newAccount } from '../../../lib/testing/auth.js';
 import { useChatService } from '../../../lib/testing/chat.js';
 import { ChatRole, type ChatEvent } from '../../../proto/gen/chat/v1/chat.js';
 import { busyCursors, direct, group, send, users, type TestUser } from './helpers.js';
@@ -60,16 +58,7 @@ describe('snapshot', () => {
     expect(await subscribe(me!, [{ chatId: randomUUID(), seq: -1 }]).ended()).toMatchObject({
       code: 'INVALID_ARGUMENT',
     });
-    const now = Math.floor(Date.now() / 1000);
-    const expired = await new SignJWT({ sid: me!.sessionId })
-      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-      .setSubject(me!.id)
-      .setIssuer(TOKEN_ISSUER)
-      .setAudience(TOKEN_AUDIENCE)
-      .setIssuedAt(now - 120)
-      .setExpirationTime(now - 60)
-      .setJti(randomUUID())
-      .sign(new TextEncoder().encode(svc.authService.secret));
+    const expired = await expiredAccessToken(svc.authService.keys, me!.id, me!.sessionId);
     expect((await subscribe({ md: as(expired) }).snapshot()).chats).toEqual([]);
   });
 });

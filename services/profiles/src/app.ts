@@ -4,7 +4,7 @@ import { isServiceError, unavailable } from '../../../lib/errors.js';
 import { createServiceClient } from '../../../lib/grpc/client.js';
 import { callMetadata } from '../../../lib/grpc/metadata.js';
 import { createGrpcServer } from '../../../lib/grpc/server.js';
-import { accessTokenKeys } from '../../../lib/jwt.js';
+import { verifierKeys } from '../../../lib/jwt.js';
 import type { Logger } from '../../../lib/logger.js';
 import { createMetrics } from '../../../lib/metrics.js';
 import { createSessionVerifier } from '../../../lib/session-verifier.js';
@@ -35,7 +35,7 @@ export async function createProfilesApp(config: ProfilesConfig, logger: Logger):
   const options = { deadlineMs: config.grpcDeadlineMs, tls: config.grpcTls };
   const auth = createServiceClient(AuthServiceClient, config.authAddresses, options);
   const chat = createServiceClient(ChatServiceClient, config.chatAddresses, options);
-  const verifier = createSessionVerifier({ keys: accessTokenKeys(config.jwtSecret), auth, logger });
+  const verifier = createSessionVerifier({ keys: verifierKeys(config.tokenKeys, auth, logger), auth, logger });
   const usernames: UsernameDirectory = async (caller, ids) => {
     try {
       const { results } = await auth.unary.getUsers(

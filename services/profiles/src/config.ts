@@ -9,7 +9,9 @@ export const profilesEnvSchema = z.object({
   AUTH_GRPC_ADDR: env.addressList('127.0.0.1:7051'),
   CHAT_GRPC_ADDR: env.addressList('127.0.0.1:7052'),
   GRPC_DEADLINE: env.duration('5s'),
-  JWT_SECRET: env.jwtSecret(),
+  /** Public keys of access tokens (JWKS or PEM); unset: asked of auth-service (docs/security.md). */
+  JWT_PUBLIC_KEY_FILE: z.string().optional(),
+  JWT_KEYS_REFRESH: env.duration('30s'),
   /** Prometheus /metrics, on a fixed port a scrape config can name (docs/observability.md); 0: a free one. */
   METRICS_PORT: env.port(9402),
   METRICS_HOST: z.string().default('127.0.0.1'),
@@ -27,7 +29,7 @@ function profilesConfigFrom(e: z.output<typeof profilesEnvSchema>) {
     authAddresses: e.AUTH_GRPC_ADDR,
     chatAddresses: e.CHAT_GRPC_ADDR,
     grpcDeadlineMs: e.GRPC_DEADLINE,
-    jwtSecret: e.JWT_SECRET,
+    tokenKeys: { publicKeyFile: e.JWT_PUBLIC_KEY_FILE, refreshMs: e.JWT_KEYS_REFRESH },
     metrics: { port: e.METRICS_PORT, host: e.METRICS_HOST },
     grpcTls: grpcTlsFrom(e, { serves: true }),
   });

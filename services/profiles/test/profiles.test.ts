@@ -15,7 +15,6 @@ const chat = useChatService('profiles_grpc');
 const profiles = useProfilesService('profiles_grpc_p', () => ({
   auth: chat.authService.app.port,
   chat: chat.app.port,
-  secret: chat.authService.secret,
 }));
 
 let client: ServiceClient<ProfilesServiceClient>;
@@ -101,7 +100,7 @@ describe('GetProfiles', () => {
 
 describe('a token past its exp', () => {
   const expiredToken = (userId: string, sessionId: string) =>
-    expiredAccessToken(chat.authService.secret, userId, sessionId);
+    expiredAccessToken(chat.authService.keys, userId, sessionId);
 
   it('reads profiles for a subscription only, and never changes one', async () => {
     const a = await chat.user('ex');

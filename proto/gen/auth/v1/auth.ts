@@ -154,6 +154,13 @@ export interface CheckSessionsResponse {
   inactiveSessionIds: string[];
 }
 
+export interface GetPublicKeysRequest {}
+
+export interface GetPublicKeysResponse {
+  /** A JWKS document: {"keys": [{"kty": "OKP", "crv": "Ed25519", "x": …, "kid": …}, …]}. */
+  jwks: string;
+}
+
 function createBaseUser(): User {
   return { id: '', username: '', email: undefined, createdAt: undefined };
 }
@@ -2356,6 +2363,125 @@ export const CheckSessionsResponse: MessageFns<CheckSessionsResponse> = {
   },
 };
 
+function createBaseGetPublicKeysRequest(): GetPublicKeysRequest {
+  return {};
+}
+
+export const GetPublicKeysRequest: MessageFns<GetPublicKeysRequest> = {
+  encode(_: GetPublicKeysRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetPublicKeysRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetPublicKeysRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): GetPublicKeysRequest {
+    return {};
+  },
+
+  toJSON(_: GetPublicKeysRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetPublicKeysRequest>): GetPublicKeysRequest {
+    return GetPublicKeysRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<GetPublicKeysRequest>): GetPublicKeysRequest {
+    const message = createBaseGetPublicKeysRequest();
+    return message;
+  },
+};
+
+function createBaseGetPublicKeysResponse(): GetPublicKeysResponse {
+  return { jwks: '' };
+}
+
+export const GetPublicKeysResponse: MessageFns<GetPublicKeysResponse> = {
+  encode(message: GetPublicKeysResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jwks !== '') {
+      writer.uint32(10).string(message.jwks);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetPublicKeysResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetPublicKeysResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.jwks = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetPublicKeysResponse {
+    return { jwks: isSet(object.jwks) ? globalThis.String(object.jwks) : '' };
+  },
+
+  toJSON(message: GetPublicKeysResponse): unknown {
+    const obj: any = {};
+    if (message.jwks !== '') {
+      obj.jwks = message.jwks;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetPublicKeysResponse>): GetPublicKeysResponse {
+    return GetPublicKeysResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetPublicKeysResponse>): GetPublicKeysResponse {
+    const message = createBaseGetPublicKeysResponse();
+    message.jwks = object.jwks ?? '';
+    return message;
+  },
+};
+
 /**
  * AuthService owns accounts, sessions (devices) and tokens.
  *
@@ -2491,6 +2617,21 @@ export const AuthServiceService = {
       Buffer.from(CheckSessionsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): CheckSessionsResponse => CheckSessionsResponse.decode(value),
   },
+  /**
+   * The public keys access tokens are verified with, as a JWKS document (RFC 7517): the signing
+   * key and every older key not yet retired, each with its `kid`. Needs no user token: the keys
+   * are public. Verifiers ask again periodically and when a token names an unknown `kid`.
+   */
+  getPublicKeys: {
+    path: '/messenger.auth.v1.AuthService/GetPublicKeys' as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetPublicKeysRequest): Buffer => Buffer.from(GetPublicKeysRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetPublicKeysRequest => GetPublicKeysRequest.decode(value),
+    responseSerialize: (value: GetPublicKeysResponse): Buffer =>
+      Buffer.from(GetPublicKeysResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetPublicKeysResponse => GetPublicKeysResponse.decode(value),
+  },
 } as const;
 
 export interface AuthServiceServer extends UntypedServiceImplementation {
@@ -2526,6 +2667,12 @@ export interface AuthServiceServer extends UntypedServiceImplementation {
    * only whether a session id still works.
    */
   checkSessions: handleUnaryCall<CheckSessionsRequest, CheckSessionsResponse>;
+  /**
+   * The public keys access tokens are verified with, as a JWKS document (RFC 7517): the signing
+   * key and every older key not yet retired, each with its `kid`. Needs no user token: the keys
+   * are public. Verifiers ask again periodically and when a token names an unknown `kid`.
+   */
+  getPublicKeys: handleUnaryCall<GetPublicKeysRequest, GetPublicKeysResponse>;
 }
 
 export interface AuthServiceClient extends Client {
@@ -2708,6 +2855,26 @@ export interface AuthServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: CheckSessionsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The public keys access tokens are verified with, as a JWKS document (RFC 7517): the signing
+   * key and every older key not yet retired, each with its `kid`. Needs no user token: the keys
+   * are public. Verifiers ask again periodically and when a token names an unknown `kid`.
+   */
+  getPublicKeys(
+    request: GetPublicKeysRequest,
+    callback: (error: ServiceError | null, response: GetPublicKeysResponse) => void,
+  ): ClientUnaryCall;
+  getPublicKeys(
+    request: GetPublicKeysRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetPublicKeysResponse) => void,
+  ): ClientUnaryCall;
+  getPublicKeys(
+    request: GetPublicKeysRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetPublicKeysResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -31,9 +31,16 @@ export interface DeliveryHub {
    * Registers a subscriber of `caller` on `outlet` and starts it: snapshot, replay from `resume`,
    * then live. Throws INVALID_ARGUMENT for bad cursors.
    */
-  add(outlet: Outlet, caller: { userId: string; sessionId: string }, resume: ChatCursor[], id?: number): Subscriber;
+  add(
+    outlet: Outlet,
+    caller: { userId: string; sessionId: string; keyId: string },
+    resume: ChatCursor[],
+    id?: number,
+  ): Subscriber;
   /** Ends every subscriber of a revoked session (UNAUTHENTICATED). */
   revokeSession(sessionId: string): void;
+  /** Ends every subscriber whose token was signed by a retired key (UNAUTHENTICATED: refresh, resume). */
+  retireKeys(keyIds: string[]): void;
   /** The sessions with a subscriber here: what a recheck of revocations must ask about. */
   sessions(): Iterable<string>;
   /** How many subscribers are registered. */
@@ -238,7 +245,7 @@ export function createDeliveryHub(options: {
   return {
     add(outlet, caller, resume, id = 0) {
       checkCursors(resume);
-      const subscriber = new Subscriber(id, caller.userId, caller.sessionId, outlet, internals);
+      const subscriber = new Subscriber(id, caller.userId, caller.sessionId, caller.keyId, outlet, internals);
       all.add(subscriber);
       starting.set(subscriber, startLogBase + startLog.length);
       add(byUser, caller.userId, subscriber);
@@ -249,6 +256,11 @@ export function createDeliveryHub(options: {
     revokeSession(sessionId) {
       for (const subscriber of [...(bySession.get(sessionId) ?? [])])
         subscriber.end(unauthenticated('session revoked'));
+    },
+    retireKeys(keyIds) {
+      const retired = new Set(keyIds);
+      const ended = unauthenticated('the access token was signed by a retired key; refresh it and resume');
+      for (const subscriber of [...all]) if (retired.has(subscriber.keyId)) subscriber.end(ended);
     },
     sessions: () => bySession.keys(),
     size: () => all.size,

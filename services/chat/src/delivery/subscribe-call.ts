@@ -12,7 +12,7 @@ import type { Outlet } from './subscriber.js';
  */
 export function serveSubscribe(
   hub: DeliveryHub,
-  caller: { userId: string; sessionId: string },
+  caller: { userId: string; sessionId: string; keyId: string },
   call: ServerWritableStream<SubscribeRequest, SubscribeResponse>,
   signal: AbortSignal,
   maxBuffered: number,

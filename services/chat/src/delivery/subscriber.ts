@@ -61,6 +61,8 @@ export class Subscriber {
     readonly id: number,
     readonly userId: string,
     readonly sessionId: string,
+    /** The `kid` of the key that signed the caller's token. */
+    readonly keyId: string,
     readonly outlet: Outlet,
     private readonly hub: SubscriberHub,
   ) {}
