@@ -427,9 +427,9 @@ export type PageInfo = {
   __typename?: 'PageInfo';
   /** The last edge's cursor; null for an empty page. */
   endCursor: Maybe<Scalars['String']['output']>;
-  /** Whether there are items after this page (exact for first/after; for last/before, whether `before` was given). */
+  /** Whether there are items after this page. */
   hasNextPage: Scalars['Boolean']['output'];
-  /** Whether there are items before this page (exact for last/before; for first/after, whether `after` was given). */
+  /** Whether there are items before this page. */
   hasPreviousPage: Scalars['Boolean']['output'];
   /** The first edge's cursor; null for an empty page. */
   startCursor: Maybe<Scalars['String']['output']>;
