@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createYoga } from 'graphql-yoga';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { WebSocketServer } from 'ws';
 import { createHealthChecker } from '../../lib/grpc/health.js';
 import type { Logger } from '../../lib/logger.js';
@@ -19,6 +18,7 @@ import { createEventLookups } from './realtime/lookups.js';
 import { serveGraphqlWs } from './realtime/graphql-ws.js';
 import { createEventHub, type EventHub } from './realtime/hub.js';
 import { corsFor, graphiqlWithCsp, useCsrfPrevention } from './defence/browsers.js';
+import { DEFAULT_DOCUMENT, renderGraphiQL } from './graphiql.js';
 import { documentPlugins, suggestionRemoved } from './defence/documents.js';
 import { createTrustedDocuments } from './defence/trusted-documents.js';
 import {
@@ -147,9 +147,10 @@ export async function createGatewayApp(
     schema: rateLimits.limitSchema(buildSchema()),
     graphqlEndpoint: GRAPHQL_PATH,
     landingPage: false,
-    // Served from the installed package, so GraphiQL works offline; with a CSP of its own.
+    // Served from the installed package, so GraphiQL works offline; with a CSP of its own, and a
+    // fetcher that opens subscriptions' sockets with the headers pane's token (graphiql.ts).
     renderGraphiQL: graphiql.renderGraphiQL,
-    graphiql: config.graphiql && { title: 'Messenger', subscriptionsProtocol: 'WS' },
+    graphiql: config.graphiql && { title: 'Messenger', endpoint: GRAPHQL_PATH, defaultQuery: DEFAULT_DOCUMENT },
     // Browsers and documents: gateway/src/defence/. Bodies are read (bounded) before yoga.
     cors: corsFor(config.corsOrigins),
     multipart: false,
