@@ -15,7 +15,10 @@ import { PROCESSES, ROOT, commandOf, processOf, toolUnavailable, variablesOf, ty
 
 const VARIABLES = Object.keys(grpcTlsEnv);
 /** Every process but the migrations reads GRPC_TLS_*. */
-const TLS_PROCESSES: ProcessName[] = (Object.keys(PROCESSES) as ProcessName[]).filter((name) => name !== 'migrate');
+/** The processes that speak gRPC: not the one-shot migrations and token keys. */
+const TLS_PROCESSES: ProcessName[] = (Object.keys(PROCESSES) as ProcessName[]).filter(
+  (name) => name !== 'migrate' && name !== 'keys',
+);
 const healthcheckOf = (port: number) => ['node', 'dist/scripts/healthcheck.js', `grpc://127.0.0.1:${port}`];
 
 describe('compose.grpc-tls.yaml', () => {
