@@ -5,13 +5,12 @@ import { until } from '../../lib/testing/wait.js';
 const stack = useStack('gw_chat');
 
 /** Waits until chat-service has `count` open Subscribe streams (registered, so nothing is missed). */
-async function streamsOpen(count: number, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (stack.chatService.app.subscribers() !== count) {
-    if (Date.now() > deadline)
-      throw new Error(`expected ${count} streams, have ${stack.chatService.app.subscribers()}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+function streamsOpen(count: number, timeoutMs = 10_000) {
+  return until(
+    () => stack.chatService.app.subscribers() === count,
+    () => `${count} streams (have ${stack.chatService.app.subscribers()})`,
+    timeoutMs,
+  );
 }
 
 const CHAT_FIELDS =

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatClient, startChat, useChatService } from '../../../lib/testing/chat.js';
 import { testRedis } from '../../../lib/testing/redis.js';
+import { until } from '../../../lib/testing/wait.js';
 import { loadChatConfig } from '../src/config.js';
 import type { ChatApp } from '../src/app.js';
 import type { SubscribeResponse } from '../../../proto/gen/chat/v1/chat.js';
@@ -50,8 +51,7 @@ describe.skipIf(!redis)('two chat-service instances sharing Redis', () => {
       });
       stream.on('error', reject);
     });
-    const deadline = Date.now() + 5_000;
-    while (two.subscribers() === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await until(() => two.subscribers() > 0, 'the stream to be registered on instance two', 5_000);
     await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
         one.chat.sendMessage({ chatId: chat.id, body: `m${i}`, clientMessageId: `m${i}` }, a.md),
@@ -75,17 +75,15 @@ describe.skipIf(!redis)('two chat-service instances sharing Redis', () => {
       }
     });
     stream.on('error', () => {});
-    const deadline = Date.now() + 5_000;
-    while (two.subscribers() === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await until(() => two.subscribers() > 0, 'the stream to be registered on instance two', 5_000);
     // Started on one instance, refreshed on the other within the TTL, several times.
     await one.chat.setTyping({ chatId: chat.id, typing: true }, a.md);
     for (let i = 0; i < 3; i++) {
       await new Promise((r) => setTimeout(r, TYPING_TTL_MS / 4));
       await (i % 2 === 0 ? twoClient.unary : one.chat).setTyping({ chatId: chat.id, typing: true }, a.md);
     }
-    const ended = Date.now() + 5_000;
-    while (typing.length < 2 && Date.now() < ended) await new Promise((r) => setTimeout(r, 10));
-    // One more TTL: a second "false" would have come by now.
+    await until(() => typing.length >= 2, 'typing to start and end', 5_000);
+    // A second "false" would come within a TTL: nothing but waiting shows that none does.
     await new Promise((r) => setTimeout(r, TYPING_TTL_MS * 2));
     stream.cancel();
     expect(typing).toEqual([true, false]);
