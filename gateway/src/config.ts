@@ -35,6 +35,8 @@ export const gatewayEnvSchema = z.object({
   GRAPHQL_MAX_FIELDS: env.count(500),
   /** Unset: on unless NODE_ENV=production. */
   GRAPHQL_INTROSPECTION: env.onOff(),
+  /** Federation's `_service` and `_entities` (docs/federation.md). Unset: as GRAPHQL_INTROSPECTION. */
+  GRAPHQL_FEDERATION: env.onOff(),
   /** Unset: on unless NODE_ENV=production. */
   GRAPHIQL: env.onOff(),
   /** Unset: off ("Did you mean …?" in an error names fields the client did not ask for). */
@@ -107,6 +109,9 @@ function gatewayConfigFrom(e: z.output<typeof gatewayEnvSchema>) {
       maxCost: e.GRAPHQL_MAX_COST,
       maxFields: e.GRAPHQL_MAX_FIELDS,
       introspection: e.GRAPHQL_INTROSPECTION ?? e.NODE_ENV !== 'production',
+      // `_service` shows the schema as introspection does; a router in front of a production
+      // gateway needs `_entities` (and, to compose, `_service`) without introspection.
+      federation: e.GRAPHQL_FEDERATION ?? e.GRAPHQL_INTROSPECTION ?? e.NODE_ENV !== 'production',
       fieldSuggestions: e.GRAPHQL_FIELD_SUGGESTIONS ?? false,
     },
     graphiql: e.GRAPHIQL ?? e.NODE_ENV !== 'production',

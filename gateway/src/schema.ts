@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
+import { federationResolvers } from './federation.js';
 import { resolvers } from './resolvers/index.js';
 
 const SCHEMA_DIR = new URL('../../schema/', import.meta.url);
@@ -14,9 +15,11 @@ export function loadTypeDefs(): string[] {
 }
 
 export function buildSchema(): GraphQLSchema {
+  const typeDefs = loadTypeDefs();
   return makeExecutableSchema({
-    typeDefs: loadTypeDefs(),
-    resolvers,
+    typeDefs,
+    // The federation fields (schema/federation.graphql) answer from the SDL itself.
+    resolvers: [resolvers, federationResolvers(typeDefs)],
     resolverValidationOptions: { requireResolversToMatchSchema: 'error' },
   });
 }

@@ -11,6 +11,7 @@ import {
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { ErrorCode } from '../errors.js';
+import { NoFederationRule } from '../federation.js';
 
 /**
  * Limits on what one GraphQL document may ask for, checked when it is parsed and validated,
@@ -34,6 +35,8 @@ export interface DocumentLimits {
   maxFields: number;
   /** `__schema` and `__type` answered (GraphiQL's documentation and completion need them). */
   introspection: boolean;
+  /** Federation's `_service` and `_entities` answered (a supergraph router needs them). */
+  federation: boolean;
   /** "Did you mean …?" left in error messages. */
   fieldSuggestions: boolean;
 }
@@ -88,6 +91,7 @@ export function documentPlugins(limits: DocumentLimits): Plugin[] {
     }),
     { onValidate: ({ addValidationRule }) => addValidationRule(maxFieldsRule(limits.maxFields)) },
     ...(limits.introspection ? [] : [disableIntrospection]),
+    ...(limits.federation ? [] : [disableFederation]),
     ...(limits.fieldSuggestions ? [] : [hideSuggestions]),
     limitsFirst,
   ];
@@ -150,6 +154,13 @@ function maxFieldsRule(max: number): ValidationRule {
 const disableIntrospection: Plugin = {
   onValidate({ addValidationRule }) {
     addValidationRule(NoSchemaIntrospectionCustomRule);
+  },
+};
+
+/** `_service` and `_entities` refused in validation, as `__schema` is above. */
+const disableFederation: Plugin = {
+  onValidate({ addValidationRule }) {
+    addValidationRule(NoFederationRule);
   },
 };
 

@@ -31,6 +31,12 @@ export type Scalars = {
   Float: { input: number; output: number };
   /** An ISO-8601 date and time in UTC, e.g. 2026-01-31T12:00:00.000Z. */
   DateTime: { input: Date; output: Date };
+  /** An entity representation: `{ __typename, id }`. */
+  _Any: { input: unknown; output: unknown };
+  /** A selection of fields, as `@key(fields:)` names them. */
+  federation__FieldSet: { input: string; output: string };
+  /** An element `@link` imports: a name, or `{ name, as }`. */
+  link__Import: { input: unknown; output: unknown };
 };
 
 /** A signed-in session's tokens: a mutation's answer, not an entity (no cache identity; embedded). */
@@ -456,6 +462,10 @@ export type Profile = {
 /** Reads; each needs `Authorization: Bearer <accessToken>`. */
 export type Query = {
   __typename?: 'Query';
+  /** Entities by representation, each as the typed lookups answer it: a `Chat` or `Message` only for its members, null (with an error) otherwise; at most 500 representations. Refused when GRAPHQL_FEDERATION is off. */
+  _entities: Array<Maybe<_Entity>>;
+  /** This subgraph's SDL, for a router's composition. Refused when GRAPHQL_FEDERATION is off. */
+  _service: _Service;
   /** One chat; NOT_FOUND when the caller is not a member. */
   chat: Maybe<Chat>;
   /** The caller's chats, most recent activity first. */
@@ -470,6 +480,11 @@ export type Query = {
   sessions: Array<Session>;
   /** One user; null when there is none. */
   user: Maybe<User>;
+};
+
+/** Reads; each needs `Authorization: Bearer <accessToken>`. */
+export type Query_EntitiesArgs = {
+  representations: Array<Scalars['_Any']['input']>;
 };
 
 /** Reads; each needs `Authorization: Bearer <accessToken>`. */
@@ -624,6 +639,23 @@ export type UserUpdated = {
   user: User;
 };
 
+/** The types `_entities` answers. */
+export type _Entity = Chat | Message | User;
+
+/** This subgraph's SDL, for composition. */
+export type _Service = {
+  __typename?: '_Service';
+  /** The schema as SDL, with its federation directives. */
+  sdl: Maybe<Scalars['String']['output']>;
+};
+
+/** What a `@link`ed specification is for. */
+export type Link__Purpose =
+  /** Its elements change how the schema is executed. */
+  | 'EXECUTION'
+  /** Its elements change what the schema's readers see. */
+  | 'SECURITY';
+
 export type ResolverTypeWrapper<T> = Promise<T> | T;
 
 export type ResolverWithResolve<TResult, TParent, TContext, TArgs> = {
@@ -719,6 +751,7 @@ export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
     | ChatEventModel
     | TypingModel
     | UserUpdatedModel;
+  _Entity: ChatModel | MessageModel | UserModel;
 };
 
 /** Mapping between all available schema types and the resolvers types */
@@ -762,6 +795,12 @@ export type ResolversTypes = {
   UpdateProfileInput: UpdateProfileInput;
   User: ResolverTypeWrapper<UserModel>;
   UserUpdated: ResolverTypeWrapper<UserUpdatedModel>;
+  _Any: ResolverTypeWrapper<Scalars['_Any']['output']>;
+  _Entity: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['_Entity']>;
+  _Service: ResolverTypeWrapper<_Service>;
+  federation__FieldSet: ResolverTypeWrapper<Scalars['federation__FieldSet']['output']>;
+  link__Import: ResolverTypeWrapper<Scalars['link__Import']['output']>;
+  link__Purpose: Link__Purpose;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -803,7 +842,38 @@ export type ResolversParentTypes = {
   UpdateProfileInput: UpdateProfileInput;
   User: UserModel;
   UserUpdated: UserUpdatedModel;
+  _Any: Scalars['_Any']['output'];
+  _Entity: ResolversUnionTypes<ResolversParentTypes>['_Entity'];
+  _Service: _Service;
+  federation__FieldSet: Scalars['federation__FieldSet']['output'];
+  link__Import: Scalars['link__Import']['output'];
 };
+
+export type KeyDirectiveArgs = {
+  fields: Scalars['federation__FieldSet']['input'];
+  resolvable?: Maybe<Scalars['Boolean']['input']>;
+};
+
+export type KeyDirectiveResolver<
+  Result,
+  Parent,
+  ContextType = GatewayContext,
+  Args = KeyDirectiveArgs,
+> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type LinkDirectiveArgs = {
+  as?: Maybe<Scalars['String']['input']>;
+  for?: Maybe<Link__Purpose>;
+  import?: Maybe<Array<Maybe<Scalars['link__Import']['input']>>>;
+  url: Scalars['String']['input'];
+};
+
+export type LinkDirectiveResolver<
+  Result,
+  Parent,
+  ContextType = GatewayContext,
+  Args = LinkDirectiveArgs,
+> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type AuthPayloadResolvers<
   ContextType = GatewayContext,
@@ -842,6 +912,7 @@ export type ChatResolvers<
   title?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   unreadCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type ChatConnectionResolvers<
@@ -934,6 +1005,7 @@ export type MessageResolvers<
   replyTo?: Resolver<Maybe<ResolversTypes['Message']>, ParentType, ContextType>;
   sender?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
   seq?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type MessageConnectionResolvers<
@@ -1105,6 +1177,13 @@ export type QueryResolvers<
   ContextType = GatewayContext,
   ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query'],
 > = {
+  _entities?: Resolver<
+    Array<Maybe<ResolversTypes['_Entity']>>,
+    ParentType,
+    ContextType,
+    RequireFields<Query_EntitiesArgs, 'representations'>
+  >;
+  _service?: Resolver<ResolversTypes['_Service'], ParentType, ContextType>;
   chat?: Resolver<Maybe<ResolversTypes['Chat']>, ParentType, ContextType, RequireFields<QueryChatArgs, 'id'>>;
   chats?: Resolver<ResolversTypes['ChatConnection'], ParentType, ContextType, RequireFields<QueryChatsArgs, 'first'>>;
   me?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
@@ -1189,6 +1268,7 @@ export type UserResolvers<
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   profile?: Resolver<Maybe<ResolversTypes['Profile']>, ParentType, ContextType>;
   username?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type UserUpdatedResolvers<
@@ -1198,6 +1278,35 @@ export type UserUpdatedResolvers<
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
+
+export interface _AnyScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['_Any'], any> {
+  name: '_Any';
+}
+
+export type _EntityResolvers<
+  ContextType = GatewayContext,
+  ParentType extends ResolversParentTypes['_Entity'] = ResolversParentTypes['_Entity'],
+> = {
+  __resolveType: TypeResolveFn<'Chat' | 'Message' | 'User', ParentType, ContextType>;
+};
+
+export type _ServiceResolvers<
+  ContextType = GatewayContext,
+  ParentType extends ResolversParentTypes['_Service'] = ResolversParentTypes['_Service'],
+> = {
+  sdl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export interface Federation__FieldSetScalarConfig extends GraphQLScalarTypeConfig<
+  ResolversTypes['federation__FieldSet'],
+  any
+> {
+  name: 'federation__FieldSet';
+}
+
+export interface Link__ImportScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['link__Import'], any> {
+  name: 'link__Import';
+}
 
 export type Resolvers<ContextType = GatewayContext> = {
   AuthPayload?: AuthPayloadResolvers<ContextType>;
@@ -1227,4 +1336,14 @@ export type Resolvers<ContextType = GatewayContext> = {
   TypingIndicator?: TypingIndicatorResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
   UserUpdated?: UserUpdatedResolvers<ContextType>;
+  _Any?: GraphQLScalarType;
+  _Entity?: _EntityResolvers<ContextType>;
+  _Service?: _ServiceResolvers<ContextType>;
+  federation__FieldSet?: GraphQLScalarType;
+  link__Import?: GraphQLScalarType;
+};
+
+export type DirectiveResolvers<ContextType = GatewayContext> = {
+  key?: KeyDirectiveResolver<any, any, ContextType>;
+  link?: LinkDirectiveResolver<any, any, ContextType>;
 };

@@ -70,6 +70,12 @@ export function chatHandlers({
     }),
     deleteMessage: async (request, ctx) => ({ message: await messages.delete(await caller(ctx), request.messageId) }),
     listMessages: async (request, ctx) => messages.list(await reader(ctx), request),
+    async getMessages(request, ctx) {
+      const found = await messages.get(await reader(ctx), request.ids);
+      return {
+        results: request.ids.map((id, index) => ({ id, ...(found[index] ? { message: found[index] } : {}) })),
+      };
+    },
     markRead: async (request, ctx) => ({
       chat: await messages.markRead(await caller(ctx), request.chatId, request.seq),
     }),

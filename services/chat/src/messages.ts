@@ -7,7 +7,7 @@ import type { Chat as ChatProto, Message as MessageProto } from '../../../proto/
 import type { ChatBus } from './bus.js';
 import type { ReadReceipts } from './read-receipts.js';
 import { logFull, lockChat, MAX_SEQ, recordEvent, takeSeq, type LockedChat, type LoggedEvent } from './log.js';
-import { loadChatViews, MESSAGE_COLUMNS, toMessage, withReplies, type MessageRow } from './rows.js';
+import { loadChatViews, MESSAGE_COLUMNS, toMessage, uuidArray, withReplies, type MessageRow } from './rows.js';
 import {
   LIMITS,
   chatId as checkChatId,
@@ -179,6 +179,26 @@ export function createMessages({ orm, bus, receipts }: { orm: MikroORM; bus: Cha
      * History by seq, ascending, in either direction: `first` after `afterSeq`, or `last` before
      * `beforeSeq`; neither gives the newest page. Cursors are seqs, never timestamps.
      */
+    /** One entry per id, in order; undefined where there is no such message or the caller is not a member of its chat. */
+    async get(caller: Caller, ids: string[]): Promise<(MessageProto | undefined)[]> {
+      if (ids.length > LIMITS.getMessagesMax) {
+        throw invalidArgument('ids', `at most ${LIMITS.getMessagesMax} ids per call`);
+      }
+      const wanted = [...new Set(ids.flatMap((id) => checkMessageId(id) ?? []))];
+      const found = new Map<string, MessageProto>();
+      if (wanted.length > 0) {
+        const em = orm.em.fork();
+        const rows = await em.execute<MessageRow[]>(
+          `SELECT ${MESSAGE_COLUMNS} FROM messages m
+           JOIN chat_members cm ON cm.chat_id = m.chat_id AND cm.user_id = ?
+           WHERE m.id = ANY(?::uuid[])`,
+          [caller.userId, uuidArray(wanted)],
+        );
+        await withReplies(em, rows, (row, reply) => found.set(row.id, toMessage(row, reply)));
+      }
+      return ids.map((id) => found.get(checkMessageId(id) ?? ''));
+    },
+
     async list(
       caller: Caller,
       input: {

@@ -15,6 +15,7 @@ export const LIMITS = {
   membersPageDefault: 100,
   membersPageMax: 500,
   getChatsMax: 500,
+  getMessagesMax: 500,
 } as const;
 
 const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

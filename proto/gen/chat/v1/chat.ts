@@ -238,6 +238,20 @@ export interface GetChatsResponse {
   results: ChatResult[];
 }
 
+/** At most 500 ids. */
+export interface GetMessagesRequest {
+  ids: string[];
+}
+
+export interface MessageResult {
+  id: string;
+  message?: Message | undefined;
+}
+
+export interface GetMessagesResponse {
+  results: MessageResult[];
+}
+
 /**
  * Members by join time, then user id: `first` after `after`, or `last` before `before` (the page
  * still in that order). Neither `last` nor `before` given: forward.
@@ -2613,6 +2627,230 @@ export const GetChatsResponse: MessageFns<GetChatsResponse> = {
   fromPartial(object: DeepPartial<GetChatsResponse>): GetChatsResponse {
     const message = createBaseGetChatsResponse();
     message.results = object.results?.map((e) => ChatResult.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseGetMessagesRequest(): GetMessagesRequest {
+  return { ids: [] };
+}
+
+export const GetMessagesRequest: MessageFns<GetMessagesRequest> = {
+  encode(message: GetMessagesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.ids) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetMessagesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetMessagesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.ids.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetMessagesRequest {
+    return { ids: globalThis.Array.isArray(object?.ids) ? object.ids.map((e: any) => globalThis.String(e)) : [] };
+  },
+
+  toJSON(message: GetMessagesRequest): unknown {
+    const obj: any = {};
+    if (message.ids?.length) {
+      obj.ids = message.ids;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetMessagesRequest>): GetMessagesRequest {
+    return GetMessagesRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetMessagesRequest>): GetMessagesRequest {
+    const message = createBaseGetMessagesRequest();
+    message.ids = object.ids?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseMessageResult(): MessageResult {
+  return { id: '', message: undefined };
+}
+
+export const MessageResult: MessageFns<MessageResult> = {
+  encode(message: MessageResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== '') {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.message !== undefined) {
+      Message.encode(message.message, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MessageResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMessageResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.message = Message.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MessageResult {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : '',
+      message: isSet(object.message) ? Message.fromJSON(object.message) : undefined,
+    };
+  },
+
+  toJSON(message: MessageResult): unknown {
+    const obj: any = {};
+    if (message.id !== '') {
+      obj.id = message.id;
+    }
+    if (message.message !== undefined) {
+      obj.message = Message.toJSON(message.message);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MessageResult>): MessageResult {
+    return MessageResult.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MessageResult>): MessageResult {
+    const message = createBaseMessageResult();
+    message.id = object.id ?? '';
+    message.message =
+      object.message !== undefined && object.message !== null ? Message.fromPartial(object.message) : undefined;
+    return message;
+  },
+};
+
+function createBaseGetMessagesResponse(): GetMessagesResponse {
+  return { results: [] };
+}
+
+export const GetMessagesResponse: MessageFns<GetMessagesResponse> = {
+  encode(message: GetMessagesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      MessageResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetMessagesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetMessagesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(MessageResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetMessagesResponse {
+    return {
+      results: globalThis.Array.isArray(object?.results)
+        ? object.results.map((e: any) => MessageResult.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: GetMessagesResponse): unknown {
+    const obj: any = {};
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => MessageResult.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetMessagesResponse>): GetMessagesResponse {
+    return GetMessagesResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetMessagesResponse>): GetMessagesResponse {
+    const message = createBaseGetMessagesResponse();
+    message.results = object.results?.map((e) => MessageResult.fromPartial(e)) || [];
     return message;
   },
 };
@@ -5890,6 +6128,19 @@ export const ChatServiceService = {
       Buffer.from(ListMessagesResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListMessagesResponse => ListMessagesResponse.decode(value),
   },
+  /**
+   * Messages by id, one result per id in order; unset where there is no such message or the
+   * caller is not a member of its chat (a federation entity lookup, gateway/src/federation.ts).
+   */
+  getMessages: {
+    path: '/messenger.chat.v1.ChatService/GetMessages' as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetMessagesRequest): Buffer => Buffer.from(GetMessagesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetMessagesRequest => GetMessagesRequest.decode(value),
+    responseSerialize: (value: GetMessagesResponse): Buffer => Buffer.from(GetMessagesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetMessagesResponse => GetMessagesResponse.decode(value),
+  },
   /** Moves the caller's read marker forward only, clamped to the chat's last seq. */
   markRead: {
     path: '/messenger.chat.v1.ChatService/MarkRead' as const,
@@ -5985,6 +6236,11 @@ export interface ChatServiceServer extends UntypedServiceImplementation {
   deleteMessage: handleUnaryCall<DeleteMessageRequest, DeleteMessageResponse>;
   /** A page of history by seq, ascending, in either direction. */
   listMessages: handleUnaryCall<ListMessagesRequest, ListMessagesResponse>;
+  /**
+   * Messages by id, one result per id in order; unset where there is no such message or the
+   * caller is not a member of its chat (a federation entity lookup, gateway/src/federation.ts).
+   */
+  getMessages: handleUnaryCall<GetMessagesRequest, GetMessagesResponse>;
   /** Moves the caller's read marker forward only, clamped to the chat's last seq. */
   markRead: handleUnaryCall<MarkReadRequest, MarkReadResponse>;
   /** Ephemeral; without a refresh within 5 s the server announces typing = false. */
@@ -6219,6 +6475,25 @@ export interface ChatServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListMessagesResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Messages by id, one result per id in order; unset where there is no such message or the
+   * caller is not a member of its chat (a federation entity lookup, gateway/src/federation.ts).
+   */
+  getMessages(
+    request: GetMessagesRequest,
+    callback: (error: ServiceError | null, response: GetMessagesResponse) => void,
+  ): ClientUnaryCall;
+  getMessages(
+    request: GetMessagesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetMessagesResponse) => void,
+  ): ClientUnaryCall;
+  getMessages(
+    request: GetMessagesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetMessagesResponse) => void,
   ): ClientUnaryCall;
   /** Moves the caller's read marker forward only, clamped to the chat's last seq. */
   markRead(
