@@ -6,9 +6,9 @@ import type { ChatModel, MessageModel, UserModel } from './mappers.js';
 /**
  * Apollo Federation v2: the gateway's schema is also a subgraph a supergraph router can compose
  * (docs/federation.md). schema/federation.graphql declares the machinery (`@link`, `@key`,
- * `_Any`, `_Entity`, `_service`, `_entities`) so that the schema builds as it is; the entities
- * carry `@key(fields: "id")` where they are defined. This module answers `_service` and
- * `_entities`, written here rather than with @apollo/subgraph so that the schema stays one
+ * `@shareable`, `_Any`, `_Entity`, `_service`, `_entities`) so that the schema builds as it is;
+ * the entities carry `@key(fields: "id")` where they are defined. This module answers `_service`
+ * and `_entities`, written here rather than with @apollo/subgraph so that the schema stays one
  * makeExecutableSchema whose resolvers must match it.
  */
 
@@ -22,6 +22,7 @@ export const FEDERATION_FIELDS: ReadonlySet<string> = new Set(['_service', '_ent
 const MACHINERY = new Set([
   'link',
   'key',
+  'shareable',
   'link__Import',
   'link__Purpose',
   'federation__FieldSet',

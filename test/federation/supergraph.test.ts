@@ -19,11 +19,11 @@ const stack = useStack('federation');
 
 /**
  * The other subgraph, as a company's own would be: `User.nickname` for our users, and two root
- * fields that name our entities by id only (`topUserId`, `pinnedChat`). Federation's machinery
+ * fields that name our entities by id only (`featuredUser`, `pinnedChat`). Federation's machinery
  * is written by hand here (what @apollo/subgraph would add), in the SDL the router composes.
  */
 const NICKNAMES_SDL = /* GraphQL */ `
-  extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
+  extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])
 
   type User @key(fields: "id") {
     id: ID!
@@ -33,6 +33,14 @@ const NICKNAMES_SDL = /* GraphQL */ `
 
   type Chat @key(fields: "id", resolvable: false) {
     id: ID!
+  }
+
+  "Relay's, as most subgraphs define it: composes only as both subgraphs mark it @shareable."
+  type PageInfo @shareable {
+    hasNextPage: Boolean!
+    hasPreviousPage: Boolean!
+    startCursor: String
+    endCursor: String
   }
 
   type Query {
@@ -45,6 +53,7 @@ const NICKNAMES_SDL = /* GraphQL */ `
 const MACHINERY = /* GraphQL */ `
   directive @link(url: String!, import: [String]) repeatable on SCHEMA
   directive @key(fields: String!, resolvable: Boolean = true) repeatable on OBJECT | INTERFACE
+  directive @shareable repeatable on OBJECT | FIELD_DEFINITION
   scalar _Any
   union _Entity = User
   type _Service {
