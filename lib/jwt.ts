@@ -67,6 +67,8 @@ export function accessTokenKeys(options: {
   let keys: KeySet | undefined;
   let loading: Promise<void> | undefined;
   let lastLoad = 0;
+  let firstRetryMs = 250;
+  let stopped = false;
   const retiredListeners = new Set<(keyIds: string[]) => void>();
 
   function reload(): Promise<void> {
@@ -81,6 +83,11 @@ export function accessTokenKeys(options: {
         if (retired.length > 0) for (const listener of retiredListeners) listener(retired);
       } catch (error) {
         logger.warn({ err: error, source }, 'cannot load the token keys; keeping the last ones');
+        // None yet (auth-service is starting too): try again soon rather than at the next refresh.
+        if (!keys && !stopped) {
+          setTimeout(() => void reload(), firstRetryMs).unref();
+          firstRetryMs = Math.min(firstRetryMs * 2, refreshMs);
+        }
       } finally {
         loading = undefined;
       }
@@ -140,6 +147,7 @@ export function accessTokenKeys(options: {
       return () => retiredListeners.delete(listener);
     },
     stop() {
+      stopped = true;
       clearInterval(timer);
       retiredListeners.clear();
     },

@@ -160,6 +160,12 @@ describe.sequential('metrics and logs (npm start, fixed metrics ports)', () => {
       async () => total(await scrape('gateway'), 'messenger_subscriptions_active') === 1,
       'the subscription to be carried',
     );
+    // And registered at chat-service: from then on every message reaches it live. Sent before,
+    // one would come as part of the snapshot (a new chat) rather than as a MessageCreated.
+    await until(
+      async () => total(await scrape('chat'), 'messenger_chat_subscribers') === 1,
+      'the subscriber to be registered at chat-service',
+    );
 
     for (let i = 0; i < SENDS; i++) {
       const sent = await gql.request(
