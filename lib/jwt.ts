@@ -67,6 +67,8 @@ export function accessTokenKeys(options: {
   let keys: KeySet | undefined;
   let loading: Promise<void> | undefined;
   let lastLoad = 0;
+  /** While no key was ever loaded: the one pending retry, and the pause before the next. */
+  let retry: NodeJS.Timeout | undefined;
   let firstRetryMs = 250;
   let stopped = false;
   const retiredListeners = new Set<(keyIds: string[]) => void>();
@@ -84,8 +86,11 @@ export function accessTokenKeys(options: {
       } catch (error) {
         logger.warn({ err: error, source }, 'cannot load the token keys; keeping the last ones');
         // None yet (auth-service is starting too): try again soon rather than at the next refresh.
-        if (!keys && !stopped) {
-          setTimeout(() => void reload(), firstRetryMs).unref();
+        if (!keys && !stopped && !retry) {
+          retry = setTimeout(() => {
+            retry = undefined;
+            void reload();
+          }, firstRetryMs).unref();
           firstRetryMs = Math.min(firstRetryMs * 2, refreshMs);
         }
       } finally {
@@ -149,6 +154,7 @@ export function accessTokenKeys(options: {
     stop() {
       stopped = true;
       clearInterval(timer);
+      clearTimeout(retry);
       retiredListeners.clear();
     },
     async verify(token, { allowExpired = false } = {}) {

@@ -157,6 +157,36 @@ describe('access token verification', () => {
     verifier.stop();
   });
 
+  it('tries a failed first load again soon, once at a time, and stops when stopped', async () => {
+    const keys = testKeys();
+    const kid = (await privateKeySet(keys.privatePem)).signing!.kid;
+    let loads = 0;
+    const load = keyFile(keys.publicKeyFile, publicKeySet);
+    // auth-service answers from the third ask on, as one that starts after its verifiers.
+    const verifier = accessTokenKeys({
+      load: () => (++loads < 3 ? Promise.reject(new Error('not listening yet')) : load()),
+      refreshMs: 3_600_000,
+      logger,
+      source: 'test',
+    });
+    await until(() => verifier.accepts(kid), 'the keys to be loaded without any token asking', 5_000);
+    expect(loads).toBe(3);
+    verifier.stop();
+
+    let failing = 0;
+    const down = accessTokenKeys({
+      load: () => (failing++, Promise.reject(new Error('down'))),
+      refreshMs: 3_600_000,
+      logger,
+      source: 'test',
+    });
+    await until(() => failing >= 2, 'a retry');
+    down.stop();
+    const after = failing;
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    expect(failing).toBe(after);
+  });
+
   it('reads public keys as PEM or as a JWKS document, and refuses other key types', async () => {
     const { privatePem, publicPem } = newKeyPair();
     const fromPem = await publicKeySet(publicPem);
