@@ -27,7 +27,7 @@ export default defineConfig({
         name: 'suite',
         include: ['**/*.test.ts'],
         exclude: ['node_modules/**', '.data/**', CHAOS],
-        globalSetup: ['lib/testing/global-setup.ts'],
+        globalSetup: ['test/support/global-setup.ts'],
       }),
       // It kills processes and loads the machine on purpose, on a PostgreSQL and a Redis of its
       // own: a group of its own, started once the suite's files are done, never beside them.

@@ -5,9 +5,9 @@
 import { randomBytes } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 import { dropDatabase, migrateDatabase } from '../lib/db.js';
-import { startEmbeddedPostgres } from '../lib/testing/embedded-postgres.js';
-import { as, authClient, newAccount, startAuth } from '../lib/testing/auth.js';
-import { chatClient, startChat } from '../lib/testing/chat.js';
+import { startEmbeddedPostgres } from '../test/support/embedded-postgres.js';
+import { as, authClient, newAccount, startAuth } from '../test/support/auth.js';
+import { chatClient, startChat } from '../test/support/chat.js';
 import { authEntities } from '../services/auth/src/entities.js';
 import { authMigrations } from '../migrations/auth/index.js';
 import { chatEntities } from '../services/chat/src/entities.js';

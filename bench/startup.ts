@@ -2,7 +2,7 @@
 // on a fresh DATA_DIR (cluster creation and migrations included) and on restarts of the same
 // one. Prints the first start and the median, min and max of the restarts.
 import { spawn } from 'node:child_process';
-import { embeddedLauncherEnv } from '../lib/testing/processes.js';
+import { embeddedLauncherEnv } from '../test/support/processes.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const RESTARTS = Number(process.argv[2] ?? 5);

@@ -8,7 +8,7 @@ import { authEnvSchema, loadAuthConfig } from '../services/auth/src/config.js';
 import { gatewayEnvSchema, loadGatewayConfig } from '../gateway/src/config.js';
 import { launcherEnvSchema } from '../scripts/config.js';
 import { chatEnvSchema, loadChatConfig } from '../services/chat/src/config.js';
-import { testKeys } from '../lib/testing/keys.js';
+import { testKeys } from './support/keys.js';
 import { profilesEnvSchema } from '../services/profiles/src/config.js';
 
 const exampleKeys = () =>

@@ -2,10 +2,10 @@ import { createServer } from 'node:net';
 import { createClient, type Client, type FormattedExecutionResult } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { graphqlClient } from '../lib/testing/gateway.js';
-import { freePort } from '../lib/testing/ports.js';
-import { startSystem, type System } from '../lib/testing/system.js';
-import { until } from '../lib/testing/wait.js';
+import { graphqlClient } from './support/gateway.js';
+import { freePort } from './support/ports.js';
+import { startSystem, type System } from './support/system.js';
+import { until } from './support/wait.js';
 
 /**
  * Metrics and logs of the whole system as `npm start` runs it, on fixed metrics ports (issue #13):

@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { graphqlClient } from '../lib/testing/gateway.js';
+import { graphqlClient } from './support/gateway.js';
 import { redactSqlLiterals } from '../lib/tracing.js';
-import { SpanKind, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../lib/testing/otlp-receiver.js';
-import { startSystem, type System } from '../lib/testing/system.js';
-import { until } from '../lib/testing/wait.js';
+import { SpanKind, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './support/otlp-receiver.js';
+import { startSystem, type System } from './support/system.js';
+import { until } from './support/wait.js';
 
 /**
  * Traces (docs/observability.md): the whole system as `npm start` runs it, exporting to an

@@ -6,7 +6,7 @@ import { openSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../lib/testing/ports.js';
+import { freePort } from '../../test/support/ports.js';
 import { spawnTracked, stopChild } from './children.js';
 import { cmdlineOf, treeOf } from './proc.js';
 

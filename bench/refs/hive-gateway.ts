@@ -5,7 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../lib/testing/ports.js';
+import { freePort } from '../../test/support/ports.js';
 import { exited, spawnTracked, stopChild } from '../lib/children.js';
 
 export interface HiveGateway {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { as, newAccount } from '../../lib/testing/auth.js';
-import { launchBrowser, openPage } from '../../lib/testing/browser.js';
-import { startGateway, type GraphQLResponse } from '../../lib/testing/gateway.js';
-import { useStack } from '../../lib/testing/stack.js';
+import { as, newAccount } from '../../test/support/auth.js';
+import { launchBrowser, openPage } from '../../test/support/browser.js';
+import { startGateway, type GraphQLResponse } from '../../test/support/gateway.js';
+import { useStack } from '../../test/support/stack.js';
 import type { GatewayApp } from '../src/app.js';
 
 // What web pages may do with the gateway (gateway/src/defence/browsers.ts, http-body.ts): CORS

@@ -8,8 +8,8 @@ import {
 } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { buildSchema } from '../src/schema.js';
-import { collect, useStack } from '../../lib/testing/stack.js';
-import { until } from '../../lib/testing/wait.js';
+import { collect, useStack } from '../../test/support/stack.js';
+import { until } from '../../test/support/wait.js';
 
 /**
  * What normalised caches need of the schema (issue #14): every type and field described, a

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { as, newAccount, useAuthService } from '../../lib/testing/auth.js';
-import { startChat } from '../../lib/testing/chat.js';
-import { freshDatabase } from '../../lib/testing/database.js';
-import { graphqlClient, startGateway } from '../../lib/testing/gateway.js';
-import { until } from '../../lib/testing/wait.js';
+import { as, newAccount, useAuthService } from '../../test/support/auth.js';
+import { startChat } from '../../test/support/chat.js';
+import { freshDatabase } from '../../test/support/database.js';
+import { graphqlClient, startGateway } from '../../test/support/gateway.js';
+import { until } from '../../test/support/wait.js';
 import { chatMigrations } from '../../migrations/chat/index.js';
 import type { ChatApp } from '../../services/chat/src/app.js';
 import { loadChatConfig } from '../../services/chat/src/config.js';

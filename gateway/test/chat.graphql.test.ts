@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { collect, useStack } from '../../lib/testing/stack.js';
-import { until } from '../../lib/testing/wait.js';
+import { collect, useStack } from '../../test/support/stack.js';
+import { until } from '../../test/support/wait.js';
 
 const stack = useStack('gw_chat');
 

@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type Client, type FormattedExecutionResult } from 'graphql-ws';
 import WebSocket from 'ws';
-import { as, newAccount } from '../../lib/testing/auth.js';
-import { startGateway, type GraphQLResponse } from '../../lib/testing/gateway.js';
-import { useStack } from '../../lib/testing/stack.js';
+import { as, newAccount } from '../../test/support/auth.js';
+import { startGateway, type GraphQLResponse } from '../../test/support/gateway.js';
+import { useStack } from '../../test/support/stack.js';
 import type { GatewayApp } from '../src/app.js';
 
 // Limits on GraphQL documents (gateway/src/defence/documents.ts): tokens, depth, aliases,

@@ -4,10 +4,10 @@ import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { as, newAccount } from '../../lib/testing/auth.js';
-import { startGateway, type GraphQLResponse } from '../../lib/testing/gateway.js';
-import { useStack } from '../../lib/testing/stack.js';
-import { until } from '../../lib/testing/wait.js';
+import { as, newAccount } from '../../test/support/auth.js';
+import { startGateway, type GraphQLResponse } from '../../test/support/gateway.js';
+import { useStack } from '../../test/support/stack.js';
+import { until } from '../../test/support/wait.js';
 import type { GatewayApp } from '../src/app.js';
 
 // The gateway's HTTP and WebSocket servers against clients that send too much or too slowly

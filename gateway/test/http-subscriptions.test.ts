@@ -1,8 +1,8 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { as, expiredAccessToken, newAccount } from '../../lib/testing/auth.js';
-import { startGateway, type GraphQLResponse } from '../../lib/testing/gateway.js';
-import { useStack } from '../../lib/testing/stack.js';
-import { until } from '../../lib/testing/wait.js';
+import { as, expiredAccessToken, newAccount } from '../../test/support/auth.js';
+import { startGateway, type GraphQLResponse } from '../../test/support/gateway.js';
+import { useStack } from '../../test/support/stack.js';
+import { until } from '../../test/support/wait.js';
 import type { GatewayApp } from '../src/app.js';
 import { subscribeOverSse, type HttpSubscription } from './subscription-clients.js';
 

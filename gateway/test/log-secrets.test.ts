@@ -4,9 +4,9 @@ import { Metadata } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createLogger } from '../../lib/logger.js';
-import { graphqlClient } from '../../lib/testing/gateway.js';
-import { startSystem, type System } from '../../lib/testing/system.js';
-import { until } from '../../lib/testing/wait.js';
+import { graphqlClient } from '../../test/support/gateway.js';
+import { startSystem, type System } from '../../test/support/system.js';
+import { until } from '../../test/support/wait.js';
 
 // No token, password, refresh token or message body reaches a log line or a client error, in
 // development mode at debug level (the most a log can show): the whole system as `npm start`

@@ -1,18 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { as, newAccount, useAuthService } from '../../lib/testing/auth.js';
-import { startChat } from '../../lib/testing/chat.js';
-import { freshDatabase } from '../../lib/testing/database.js';
-import { graphqlClient, startGateway } from '../../lib/testing/gateway.js';
-import { testRedis } from '../../lib/testing/redis.js';
-import { collect } from '../../lib/testing/stack.js';
+import { as, newAccount, useAuthService } from '../../test/support/auth.js';
+import { startChat } from '../../test/support/chat.js';
+import { freshDatabase } from '../../test/support/database.js';
+import { graphqlClient, startGateway } from '../../test/support/gateway.js';
+import { testRedis } from '../../test/support/redis.js';
+import { collect } from '../../test/support/stack.js';
 import { chatMigrations } from '../../migrations/chat/index.js';
 import { chatEntities } from '../../services/chat/src/entities.js';
 import { loadChatConfig } from '../../services/chat/src/config.js';
 import type { ChatApp } from '../../services/chat/src/app.js';
 import type { GatewayApp } from '../src/app.js';
-import { until } from '../../lib/testing/wait.js';
+import { until } from '../../test/support/wait.js';
 
 // Two chat-service instances and two gateways sharing one PostgreSQL and one Redis: members
 // connected to different gateways and instances all receive every message, also when one

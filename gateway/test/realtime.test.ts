@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClient, type Client, type FormattedExecutionResult } from 'graphql-ws';
 import WebSocket from 'ws';
-import { expiredAccessToken } from '../../lib/testing/auth.js';
-import { useStack } from '../../lib/testing/stack.js';
-import { until } from '../../lib/testing/wait.js';
+import { expiredAccessToken } from '../../test/support/auth.js';
+import { useStack } from '../../test/support/stack.js';
+import { until } from '../../test/support/wait.js';
 
 // The multiplexed real-time path through the real gateway over real WebSockets: every
 // subscription of the gateway rides one Deliver call to chat-service, each event is rendered once

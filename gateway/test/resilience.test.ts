@@ -1,18 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { as, newAccount, useAuthService } from '../../lib/testing/auth.js';
-import { chatClient, startChat } from '../../lib/testing/chat.js';
-import { freshDatabase } from '../../lib/testing/database.js';
-import { collect } from '../../lib/testing/stack.js';
-import { startGateway } from '../../lib/testing/gateway.js';
-import { freePort } from '../../lib/testing/ports.js';
+import { as, newAccount, useAuthService } from '../../test/support/auth.js';
+import { chatClient, startChat } from '../../test/support/chat.js';
+import { freshDatabase } from '../../test/support/database.js';
+import { collect } from '../../test/support/stack.js';
+import { startGateway } from '../../test/support/gateway.js';
+import { freePort } from '../../test/support/ports.js';
 import { chatMigrations } from '../../migrations/chat/index.js';
 import { chatEntities } from '../../services/chat/src/entities.js';
 import { loadChatConfig } from '../../services/chat/src/config.js';
 import type { ChatApp } from '../../services/chat/src/app.js';
 import type { GatewayApp } from '../src/app.js';
-import { until } from '../../lib/testing/wait.js';
+import { until } from '../../test/support/wait.js';
 
 // The gateway keeps subscriptions whole while chat-service restarts, cuts a client that cannot
 // keep up with 1013, and lets a subscription outlive its access token (not its session).

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { collect, useStack } from '../../lib/testing/stack.js';
+import { collect, useStack } from '../../test/support/stack.js';
 
 // Issue #11, "Found in a review", through the running gateway: a removed member's replay, ids in
 // upper case, cursors out of range, and Authorization values that are no token.

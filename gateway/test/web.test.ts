@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWeb } from '../../scripts/build-web.js';
-import { graphqlClient, startGateway } from '../../lib/testing/gateway.js';
+import { graphqlClient, startGateway } from '../../test/support/gateway.js';
 import type { GatewayApp } from '../src/app.js';
 
 // The gateway serves the built web client (gateway/src/web.ts) beside /graphql: index.html for

@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { accessTokenKeys, TOKEN_AUDIENCE, TOKEN_ISSUER, verifierKeys, type AccessTokenKeys } from '../jwt.js';
 import { keyFile, newKeyPair, privateKeySet, publicKeySet, publicPemsOf } from '../jwt-keys.js';
 import { createLogger } from '../logger.js';
-import { testKeys, testSigner } from '../testing/keys.js';
-import { until } from '../testing/wait.js';
+import { testKeys, testSigner } from '../../test/support/keys.js';
+import { until } from '../../test/support/wait.js';
 import type { ServiceClient } from '../grpc/client.js';
 import type { AuthServiceClient } from '../../proto/gen/auth/v1/auth.js';
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { as, authClient, expiredAccessToken, newAccount, useAuthService } from '../testing/auth.js';
+import { as, authClient, expiredAccessToken, newAccount, useAuthService } from '../../test/support/auth.js';
 import { createSessionVerifier } from '../session-verifier.js';
 import { verifierKeys } from '../jwt.js';
 import { createLogger } from '../logger.js';
-import { statusOf as outcome } from '../testing/wait.js';
+import { statusOf as outcome } from '../../test/support/wait.js';
 
 const svc = useAuthService('verifier');
 

@@ -9,11 +9,11 @@ import {
   LoginDocument,
   ChatsDocument,
 } from '../../web/src/graphql/graphql.js';
-import { freePort } from '../../lib/testing/ports.js';
-import { cmdlineOf, descendants, findBelow } from '../../lib/testing/processes.js';
-import { haveRedisServer, startRedisServer, type RedisServer } from '../../lib/testing/redis-server.js';
-import { startSystem, type System } from '../../lib/testing/system.js';
-import { until } from '../../lib/testing/wait.js';
+import { freePort } from '../support/ports.js';
+import { cmdlineOf, descendants, findBelow } from '../support/processes.js';
+import { haveRedisServer, startRedisServer, type RedisServer } from '../support/redis-server.js';
+import { startSystem, type System } from '../support/system.js';
+import { until } from '../support/wait.js';
 import { Api, Device, Senders, Session, type AuthAnswer, type Outcome } from './clients.js';
 import { judge, type Stored } from './verdict.js';
 

@@ -7,8 +7,8 @@ import { firstValueFrom } from 'rxjs';
 import { filter } from 'rxjs/operators';
 import WebSocket from 'ws';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
-import { useStack } from '../../lib/testing/stack.js';
-import { until } from '../../lib/testing/wait.js';
+import { useStack } from '../support/stack.js';
+import { until } from '../support/wait.js';
 import {
   CHAT_EVENT_KEYS,
   addMessage,

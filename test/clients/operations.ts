@@ -1,7 +1,7 @@
 // The operations the normalised-cache tests (apollo.test.ts, urql.test.ts) send, as a client app
 // would: each selects the key fields the cache updates read (docs/client-caches.md).
 import { expect } from 'vitest';
-import type { useStack } from '../../lib/testing/stack.js';
+import type { useStack } from '../support/stack.js';
 
 const MESSAGE = 'id chatId seq body editedAt deletedAt sender { id username }';
 

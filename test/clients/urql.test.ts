@@ -4,8 +4,8 @@ import type { FormattedExecutionResult } from 'graphql';
 import { createClient, type Sink } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
-import { useStack } from '../../lib/testing/stack.js';
-import { until } from '../../lib/testing/wait.js';
+import { useStack } from '../support/stack.js';
+import { until } from '../support/wait.js';
 import { CHAT_EVENT_KEYS, messengerCacheExchange } from './urql-cache.js';
 import {
   CHATS,

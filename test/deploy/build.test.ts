@@ -8,11 +8,11 @@ import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import WebSocket from 'ws';
 import { parse, parseAllDocuments } from 'yaml';
 import { dropDatabase } from '../../lib/db.js';
-import { graphqlClient } from '../../lib/testing/gateway.js';
-import { testKeys } from '../../lib/testing/keys.js';
-import { freePort } from '../../lib/testing/ports.js';
-import { alive, cmdlineOf, descendants } from '../../lib/testing/processes.js';
-import { until } from '../../lib/testing/wait.js';
+import { graphqlClient } from '../support/gateway.js';
+import { testKeys } from '../support/keys.js';
+import { freePort } from '../support/ports.js';
+import { alive, cmdlineOf, descendants } from '../support/processes.js';
+import { until } from '../support/wait.js';
 import { ROOT, commandOf } from './processes.js';
 
 /**
@@ -73,7 +73,7 @@ describe('npm run build', () => {
     ]) {
       expect(existsSync(join(dist, file)), file).toBe(true);
     }
-    expect(scripts(dist).filter((file) => /\.test\.js$|\/testing\//.test(file))).toEqual([]);
+    expect(scripts(dist).filter((file) => /\.test\.js$|(^|\/)test\//.test(file))).toEqual([]);
   });
 
   it('imports only production dependencies (the image installs nothing else)', () => {

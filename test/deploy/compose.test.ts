@@ -187,7 +187,7 @@ const composeMissing = toolUnavailable(
 
 describe.skipIf(composeMissing)('docker-compose config', () => {
   // A project folder of its own, with a .env as an operator makes it (`cp .env.example .env`,
-  // then the two secrets), so that the repository's own .env plays no part.
+  // then POSTGRES_PASSWORD), so that the repository's own .env plays no part.
   const project = mkdtempSync(join(tmpdir(), 'messenger-compose-'));
   afterAll(() => rmSync(project, { recursive: true, force: true }));
   const config = (env: string) => {
@@ -199,7 +199,7 @@ describe.skipIf(composeMissing)('docker-compose config', () => {
   };
   const example = readFileSync(join(ROOT, '.env.example'), 'utf8');
 
-  it('renders with .env.example and the two secrets, and every process reads a valid configuration', () => {
+  it('renders with .env.example and POSTGRES_PASSWORD, and every process reads a valid configuration', () => {
     const rendered = config(
       `${example}\n${Object.entries(SECRETS)
         .map(([key, value]) => `${key}=${value}`)

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openPage, screenshot } from '../../lib/testing/browser.js';
-import { startSystem, type System } from '../../lib/testing/system.js';
+import { launchBrowser, openPage, screenshot } from '../support/browser.js';
+import { startSystem, type System } from '../support/system.js';
 
 /**
  * The web client in Chromium against the whole system as `npm start` runs it: the page loads

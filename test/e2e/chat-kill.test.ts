@@ -2,15 +2,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { as, newAccount, useAuthService } from '../../lib/testing/auth.js';
-import { freshDatabase } from '../../lib/testing/database.js';
-import { graphqlClient, startGateway } from '../../lib/testing/gateway.js';
-import { freePort } from '../../lib/testing/ports.js';
-import { collect } from '../../lib/testing/stack.js';
+import { as, newAccount, useAuthService } from '../support/auth.js';
+import { freshDatabase } from '../support/database.js';
+import { graphqlClient, startGateway } from '../support/gateway.js';
+import { freePort } from '../support/ports.js';
+import { collect } from '../support/stack.js';
 import { chatMigrations } from '../../migrations/chat/index.js';
 import { chatEntities } from '../../services/chat/src/entities.js';
 import type { GatewayApp } from '../../gateway/src/app.js';
-import { until } from '../../lib/testing/wait.js';
+import { until } from '../support/wait.js';
 
 // chat-service killed with SIGKILL and started again while subscriptions through the gateway are
 // open and a sender keeps sending, retrying each message with its clientMessageId: every

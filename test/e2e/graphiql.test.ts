@@ -4,10 +4,10 @@ import { Kind, OperationTypeNode, parse, validate } from 'graphql';
 import type { Locator, Page, WebSocket } from 'playwright-core';
 import { DEFAULT_DOCUMENT, renderGraphiQL } from '../../gateway/src/graphiql.js';
 import { buildSchema } from '../../gateway/src/schema.js';
-import { launchBrowser, openPage, screenshot, type OpenedPage } from '../../lib/testing/browser.js';
-import { graphqlClient } from '../../lib/testing/gateway.js';
-import { startSystem, type System } from '../../lib/testing/system.js';
-import { until } from '../../lib/testing/wait.js';
+import { launchBrowser, openPage, screenshot, type OpenedPage } from '../support/browser.js';
+import { graphqlClient } from '../support/gateway.js';
+import { startSystem, type System } from '../support/system.js';
+import { until } from '../support/wait.js';
 
 /**
  * GraphiQL at /graphql in Chromium against the whole system as `npm start` runs it: with the

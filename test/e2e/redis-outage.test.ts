@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { graphqlClient } from '../../lib/testing/gateway.js';
-import { freePort } from '../../lib/testing/ports.js';
-import { haveRedisServer, startRedisServer, type RedisServer } from '../../lib/testing/redis-server.js';
-import { startSystem, type System } from '../../lib/testing/system.js';
-import { until } from '../../lib/testing/wait.js';
+import { graphqlClient } from '../support/gateway.js';
+import { freePort } from '../support/ports.js';
+import { haveRedisServer, startRedisServer, type RedisServer } from '../support/redis-server.js';
+import { startSystem, type System } from '../support/system.js';
+import { until } from '../support/wait.js';
 
 /**
  * Redis is optional at run time: with the system on Redis (two chat-service instances) and a

@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { graphqlClient } from '../../lib/testing/gateway.js';
-import { alive, descendants, embeddedLauncherEnv } from '../../lib/testing/processes.js';
+import { graphqlClient } from '../support/gateway.js';
+import { alive, descendants, embeddedLauncherEnv } from '../support/processes.js';
 
 /**
  * `npm start` as a newcomer runs it: embedded PostgreSQL in a fresh DATA_DIR, every process,

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { graphqlClient } from '../../lib/testing/gateway.js';
-import { alive, descendants, embeddedLauncherEnv, findBelow } from '../../lib/testing/processes.js';
-import { until } from '../../lib/testing/wait.js';
+import { graphqlClient } from '../support/gateway.js';
+import { alive, descendants, embeddedLauncherEnv, findBelow } from '../support/processes.js';
+import { until } from '../support/wait.js';
 
 /**
  * `npm start` supervises: after the first start, any process it runs — a service, the gateway,

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { launchBrowser, openPage, type OpenedPage } from '../../lib/testing/browser.js';
-import { graphqlClient } from '../../lib/testing/gateway.js';
-import { startSystem, type System } from '../../lib/testing/system.js';
+import { launchBrowser, openPage, type OpenedPage } from '../support/browser.js';
+import { graphqlClient } from '../support/gateway.js';
+import { startSystem, type System } from '../support/system.js';
 
 /**
  * The built web client in Chromium against the whole system with TRUSTED_DOCUMENTS=only, as the

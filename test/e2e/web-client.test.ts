@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { BrowserContextOptions, Page, WebSocketRoute } from 'playwright-core';
-import { launchBrowser, openPage, screenshot, type OpenedPage } from '../../lib/testing/browser.js';
-import { startSystem, type System } from '../../lib/testing/system.js';
-import { graphqlClient } from '../../lib/testing/gateway.js';
+import { launchBrowser, openPage, screenshot, type OpenedPage } from '../support/browser.js';
+import { startSystem, type System } from '../support/system.js';
+import { graphqlClient } from '../support/gateway.js';
 
 /**
  * The web client in Chromium against the whole system as `npm start` runs it: two people chat

@@ -10,9 +10,9 @@ import { composeServices } from '@theguild/federation-composition';
 import { parse } from 'graphql';
 import { createSchema, createYoga } from 'graphql-yoga';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { graphqlClient, startGateway, type GraphQLResponse } from '../../lib/testing/gateway.js';
-import { useStack } from '../../lib/testing/stack.js';
-import { until } from '../../lib/testing/wait.js';
+import { graphqlClient, startGateway, type GraphQLResponse } from '../support/gateway.js';
+import { useStack } from '../support/stack.js';
+import { until } from '../support/wait.js';
 import { subscribeOverSse } from '../../gateway/test/subscription-clients.js';
 
 const stack = useStack('federation');

@@ -1,7 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
-import { as, newAccount, useAuthService } from '../../../lib/testing/auth.js';
-import { statusOf as code } from '../../../lib/testing/wait.js';
+import { as, newAccount, useAuthService } from '../../../test/support/auth.js';
+import { statusOf as code } from '../../../test/support/wait.js';
 
 const svc = useAuthService('auth');
 

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { errorField, isServiceError } from '../../../lib/errors.js';
-import { as, newAccount, useAuthService } from '../../../lib/testing/auth.js';
+import { as, newAccount, useAuthService } from '../../../test/support/auth.js';
 
 // Every input limit of the design's "Input limits", checked through the real gRPC service: a bad
 // value is INVALID_ARGUMENT with the `field` trailer naming it, and nothing is written.

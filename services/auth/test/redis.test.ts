@@ -1,16 +1,16 @@
 import { type ClientReadableStream } from '@grpc/grpc-js';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshDatabase } from '../../../lib/testing/database.js';
-import { as, authClient, newAccount, startAuth } from '../../../lib/testing/auth.js';
-import { testKeys } from '../../../lib/testing/keys.js';
-import { testRedis } from '../../../lib/testing/redis.js';
+import { freshDatabase } from '../../../test/support/database.js';
+import { as, authClient, newAccount, startAuth } from '../../../test/support/auth.js';
+import { testKeys } from '../../../test/support/keys.js';
+import { testRedis } from '../../../test/support/redis.js';
 import { authMigrations } from '../../../migrations/auth/index.js';
 import type { WatchRevocationsResponse } from '../../../proto/gen/auth/v1/auth.js';
 import type { AuthApp } from '../src/app.js';
 import { authEntities } from '../src/entities.js';
 import { ACTIVE_TTL_MS, type CachedSession } from '../src/session-cache.js';
-import { statusOf as code } from '../../../lib/testing/wait.js';
+import { statusOf as code } from '../../../test/support/wait.js';
 
 // Two auth-service instances sharing one database and one Redis (same REDIS_URL and
 // REDIS_PREFIX): the session cache and the revocation bus must make them behave as one service.

@@ -1,11 +1,11 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { as, authClient, newAccount, startAuth } from '../../../lib/testing/auth.js';
-import { testKeys } from '../../../lib/testing/keys.js';
-import { freshDatabase } from '../../../lib/testing/database.js';
-import { freePort } from '../../../lib/testing/ports.js';
-import { haveRedisServer, startRedisServer, type RedisServer } from '../../../lib/testing/redis-server.js';
-import { statusOf, until } from '../../../lib/testing/wait.js';
+import { as, authClient, newAccount, startAuth } from '../../../test/support/auth.js';
+import { testKeys } from '../../../test/support/keys.js';
+import { freshDatabase } from '../../../test/support/database.js';
+import { freePort } from '../../../test/support/ports.js';
+import { haveRedisServer, startRedisServer, type RedisServer } from '../../../test/support/redis-server.js';
+import { statusOf, until } from '../../../test/support/wait.js';
 import { authMigrations } from '../../../migrations/auth/index.js';
 import type { AuthApp } from '../src/app.js';
 import { authEntities } from '../src/entities.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { as, newAccount, useAuthService } from '../../../lib/testing/auth.js';
-import { statusOf as code } from '../../../lib/testing/wait.js';
+import { as, newAccount, useAuthService } from '../../../test/support/auth.js';
+import { statusOf as code } from '../../../test/support/wait.js';
 import { loadAuthConfig } from '../src/config.js';
 
 // MAX_SESSIONS_PER_USER: a login past the cap revokes the user's least recently used session,

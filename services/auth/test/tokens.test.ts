@@ -4,9 +4,9 @@ import { SignJWT, decodeJwt, type JWTPayload } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { callMetadata } from '../../../lib/grpc/metadata.js';
 import { newKeyPair, privateKeySet } from '../../../lib/jwt-keys.js';
-import { as, newAccount, useAuthService } from '../../../lib/testing/auth.js';
-import { testSigner } from '../../../lib/testing/keys.js';
-import { statusOf as code } from '../../../lib/testing/wait.js';
+import { as, newAccount, useAuthService } from '../../../test/support/auth.js';
+import { testSigner } from '../../../test/support/keys.js';
+import { statusOf as code } from '../../../test/support/wait.js';
 
 // Attacks on the access token. Each forged token is checked against ValidateSession (with and
 // without allow_expired, which may relax `exp` and nothing else) and against an ordinary

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { callMetadata } from '../../../lib/grpc/metadata.js';
-import { as, expiredAccessToken } from '../../../lib/testing/auth.js';
-import { testKeys, testSigner } from '../../../lib/testing/keys.js';
-import { useChatService } from '../../../lib/testing/chat.js';
+import { as, expiredAccessToken } from '../../../test/support/auth.js';
+import { testKeys, testSigner } from '../../../test/support/keys.js';
+import { useChatService } from '../../../test/support/chat.js';
 import { ChatRole } from '../../../proto/gen/chat/v1/chat.js';
 import {
   busyCursors,

@@ -3,7 +3,7 @@ import { status } from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isServiceError } from '../../../lib/errors.js';
 import { TYPING_BURST } from '../src/typing.js';
-import { useChatService } from '../../../lib/testing/chat.js';
+import { useChatService } from '../../../test/support/chat.js';
 import type { ChatEvent } from '../../../proto/gen/chat/v1/chat.js';
 import { loadChatConfig } from '../src/config.js';
 import { direct, group, outcome, send, sql, storeState, users, type TestUser } from './helpers.js';

@@ -1,8 +1,8 @@
 import { createServer, Socket, type Server } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { useChatService } from '../../../lib/testing/chat.js';
-import { freePort } from '../../../lib/testing/ports.js';
-import { until } from '../../../lib/testing/wait.js';
+import { useChatService } from '../../../test/support/chat.js';
+import { freePort } from '../../../test/support/ports.js';
+import { until } from '../../../test/support/wait.js';
 import { direct, outcome, send, users } from './helpers.js';
 
 // PostgreSQL out of reach (restarting, failing over, a network cut) is an outage, not a bug:

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { as, newAccount } from '../../../lib/testing/auth.js';
-import { testKeys, testSigner } from '../../../lib/testing/keys.js';
+import { as, newAccount } from '../../../test/support/auth.js';
+import { testKeys, testSigner } from '../../../test/support/keys.js';
 import type { ServiceClient } from '../../../lib/grpc/client.js';
-import { chatClient, ownChatClient, startChat, useChatService } from '../../../lib/testing/chat.js';
+import { chatClient, ownChatClient, startChat, useChatService } from '../../../test/support/chat.js';
 import type { ChatEvent, ChatServiceClient } from '../../../proto/gen/chat/v1/chat.js';
 import { loadChatConfig } from '../src/config.js';
 import { cancelAll, openDeliver, type DeliverCall, type DeliverSubscriber } from './deliver-helpers.js';

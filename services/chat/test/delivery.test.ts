@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { useChatService } from '../../../lib/testing/chat.js';
+import { useChatService } from '../../../test/support/chat.js';
 import { ChatRole, type ChatEvent, type Message } from '../../../proto/gen/chat/v1/chat.js';
 import { group, loggedSeqs, range, send, sql, users, type TestUser } from './helpers.js';
 import { closeAll, is, loggedOf, messageOf, openStream, withBody, type EventStream } from './stream-helpers.js';

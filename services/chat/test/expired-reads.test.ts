@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { callMetadata } from '../../../lib/grpc/metadata.js';
-import { useChatService } from '../../../lib/testing/chat.js';
-import { statusOf as outcome } from '../../../lib/testing/wait.js';
-import { expiredAccessToken } from '../../../lib/testing/auth.js';
+import { useChatService } from '../../../test/support/chat.js';
+import { statusOf as outcome } from '../../../test/support/wait.js';
+import { expiredAccessToken } from '../../../test/support/auth.js';
 
 // A live subscription's events are resolved with reads marked `x-subscription`: those reads,
 // and only those, accept a correctly signed token past its exp while the session is active.

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 import { errorField, isServiceError } from '../../../lib/errors.js';
-import type { useChatService } from '../../../lib/testing/chat.js';
+import type { useChatService } from '../../../test/support/chat.js';
 import type { Chat, Message } from '../../../proto/gen/chat/v1/chat.js';
 
 export type ChatService = ReturnType<typeof useChatService>;

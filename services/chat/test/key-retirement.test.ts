@@ -1,8 +1,8 @@
 import { decodeProtectedHeader } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
-import { as, newAccount } from '../../../lib/testing/auth.js';
-import { useChatService } from '../../../lib/testing/chat.js';
-import { until } from '../../../lib/testing/wait.js';
+import { as, newAccount } from '../../../test/support/auth.js';
+import { useChatService } from '../../../test/support/chat.js';
+import { until } from '../../../test/support/wait.js';
 import { retireKeys, rotateKeys } from '../../../scripts/token-keys.js';
 import { cancelAll, openDeliver, type DeliverCall } from './deliver-helpers.js';
 import { closeAll, openStream, type EventStream } from './stream-helpers.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { useChatService } from '../../../lib/testing/chat.js';
+import { useChatService } from '../../../test/support/chat.js';
 import { ChatRole, type ListMessagesRequest } from '../../../proto/gen/chat/v1/chat.js';
 import {
   chatAs,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chatClient, startChat, useChatService } from '../../../lib/testing/chat.js';
-import { testRedis } from '../../../lib/testing/redis.js';
-import { until } from '../../../lib/testing/wait.js';
+import { chatClient, startChat, useChatService } from '../../../test/support/chat.js';
+import { testRedis } from '../../../test/support/redis.js';
+import { until } from '../../../test/support/wait.js';
 import { loadChatConfig } from '../src/config.js';
 import type { ChatApp } from '../src/app.js';
 import type { SubscribeResponse } from '../../../proto/gen/chat/v1/chat.js';

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chatClient, startChat, useChatService } from '../../../lib/testing/chat.js';
-import { freePort } from '../../../lib/testing/ports.js';
-import { haveRedisServer, startRedisServer, type RedisServer } from '../../../lib/testing/redis-server.js';
+import { chatClient, startChat, useChatService } from '../../../test/support/chat.js';
+import { freePort } from '../../../test/support/ports.js';
+import { haveRedisServer, startRedisServer, type RedisServer } from '../../../test/support/redis-server.js';
 import { loadChatConfig } from '../src/config.js';
 import type { ChatApp } from '../src/app.js';
 import type { SubscribeResponse } from '../../../proto/gen/chat/v1/chat.js';
-import { until } from '../../../lib/testing/wait.js';
+import { until } from '../../../test/support/wait.js';
 
 // Redis carries events between chat-service instances and keeps nothing. When it goes away and
 // comes back, every stream re-reads its chats from PostgreSQL: nothing sent meanwhile is lost.

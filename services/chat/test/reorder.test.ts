@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { until } from '../../../lib/testing/wait.js';
+import { until } from '../../../test/support/wait.js';
 import type { LoggedEvent } from '../src/log.js';
 import { createReorder } from '../src/delivery/reorder.js';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { useChatService } from '../../../lib/testing/chat.js';
+import { useChatService } from '../../../test/support/chat.js';
 import { ChatRole, type ChatEvent } from '../../../proto/gen/chat/v1/chat.js';
 import { chatAs, group, outcome, send, storeState, users, type TestUser } from './helpers.js';
 import { cancelAll, openDeliver, type DeliverCall } from './deliver-helpers.js';

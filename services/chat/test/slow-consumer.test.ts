@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ownChatClient, useChatService } from '../../../lib/testing/chat.js';
+import { ownChatClient, useChatService } from '../../../test/support/chat.js';
 import { group, range, send, users } from './helpers.js';
 import { closeAll, loggedOf, openStream, type EventStream } from './stream-helpers.js';
 

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { callMetadata } from '../../../lib/grpc/metadata.js';
-import { as, expiredAccessToken, newAccount } from '../../../lib/testing/auth.js';
-import { useChatService } from '../../../lib/testing/chat.js';
+import { as, expiredAccessToken, newAccount } from '../../../test/support/auth.js';
+import { useChatService } from '../../../test/support/chat.js';
 import { ChatRole, type ChatEvent } from '../../../proto/gen/chat/v1/chat.js';
 import { busyCursors, direct, group, send, users, type TestUser } from './helpers.js';
 import { closeAll, is, messageOf, openStream, withBody, type EventStream } from './stream-helpers.js';

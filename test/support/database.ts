@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
-import { dropDatabase, migrateDatabase, type DatabaseOptions } from '../db.js';
+import { dropDatabase, migrateDatabase, type DatabaseOptions } from '../../lib/db.js';
 
 /** A new, migrated database for one test file, on the test PostgreSQL server. */
 export async function freshDatabase(

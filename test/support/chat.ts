@@ -1,6 +1,6 @@
 import { afterAll, beforeAll } from 'vitest';
-import { createServiceClient, type ServiceClient } from '../grpc/client.js';
-import { createLogger } from '../logger.js';
+import { createServiceClient, type ServiceClient } from '../../lib/grpc/client.js';
+import { createLogger } from '../../lib/logger.js';
 import { freshDatabase } from './database.js';
 import { as, newAccount, useAuthService } from './auth.js';
 import { ChatServiceClient } from '../../proto/gen/chat/v1/chat.js';

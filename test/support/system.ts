@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
-import { dropDatabase } from '../db.js';
+import { dropDatabase } from '../../lib/db.js';
 import { testKeys } from './keys.js';
 import { freePort } from './ports.js';
 
@@ -35,7 +35,7 @@ export interface System {
   gatewayPort: number;
   /** What the launcher and its processes have printed (the last 200 kB), for failure messages. */
   output(): string;
-  /** The launcher's process id (its processes are found below it: lib/testing/processes.ts). */
+  /** The launcher's process id (its processes are found below it: test/support/processes.ts). */
   pid(): number | undefined;
   /**
    * Stops every process (SIGTERM, as Ctrl-C does) and starts them again on the same ports,

@@ -1,7 +1,7 @@
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import EmbeddedPostgres from '../embedded-postgres.js';
+import EmbeddedPostgres from '../../lib/embedded-postgres.js';
 import { freePort } from './ports.js';
 
 /** A throw-away PostgreSQL server for a test run or a benchmark, in a temporary folder. */

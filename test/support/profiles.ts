@@ -1,5 +1,5 @@
 import { afterAll, beforeAll } from 'vitest';
-import { createLogger } from '../logger.js';
+import { createLogger } from '../../lib/logger.js';
 import { freshDatabase } from './database.js';
 import { createProfilesApp, type ProfilesApp } from '../../services/profiles/src/app.js';
 import { loadProfilesConfig } from '../../services/profiles/src/config.js';

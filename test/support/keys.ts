@@ -1,9 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { signerKeys, type AccessTokenSigner } from '../jwt.js';
-import { newKeyPair } from '../jwt-keys.js';
-import { createLogger } from '../logger.js';
+import { signerKeys, type AccessTokenSigner } from '../../lib/jwt.js';
+import { newKeyPair } from '../../lib/jwt-keys.js';
+import { createLogger } from '../../lib/logger.js';
 
 export interface TestKeys {
   /** PEM file of the private key (auth-service's JWT_PRIVATE_KEY_FILE). */
