@@ -6,8 +6,7 @@ import { createClient } from 'graphql-ws';
 import { firstValueFrom } from 'rxjs';
 import { filter } from 'rxjs/operators';
 import WebSocket from 'ws';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
-import { useStack } from '../support/stack.js';
+import { describe, expect, it } from 'vitest';
 import { until } from '../support/wait.js';
 import {
   CHAT_EVENT_KEYS,
@@ -43,6 +42,7 @@ import {
   type HistoryData,
   type MembersData,
   type SessionsData,
+  useClientStack,
 } from './operations.js';
 
 /**
@@ -50,20 +50,7 @@ import {
  * docs/client-caches.md) against a real gateway: after each mutation or event, the cached
  * queries read exactly what the server answers, and the client sent nothing but the mutation.
  */
-// Every test signs up users of its own from one address: no rate limit on sign-ups here.
-const stack = useStack('clients_apollo', { gateway: { RATE_LIMITS: 'off' } });
-const disposers: (() => unknown)[] = [];
-afterAll(async () => {
-  for (const dispose of disposers) await dispose();
-});
-// The documented configuration is complete: the cache warns of nothing (missing keys, data
-// lost on merge, fragments matched by guess).
-let warn: MockInstance;
-beforeEach(() => void (warn = vi.spyOn(console, 'warn')));
-afterEach(() => {
-  expect(warn).not.toHaveBeenCalled();
-  warn.mockRestore();
-});
+const { stack, disposers } = useClientStack('clients_apollo');
 
 const Q = { chats: gql(CHATS), history: gql(HISTORY), sessions: gql(SESSIONS) };
 const M = { send: gql(SEND), edit: gql(EDIT), delete: gql(DELETE), leave: gql(LEAVE), revoke: gql(REVOKE) };

@@ -1,7 +1,7 @@
 // The operations the normalised-cache tests (apollo.test.ts, urql.test.ts) send, as a client app
 // would: each selects the key fields the cache updates read (docs/client-caches.md).
-import { expect } from 'vitest';
-import type { useStack } from '../support/stack.js';
+import { afterAll, afterEach, beforeEach, expect, vi, type MockInstance } from 'vitest';
+import { useStack } from '../support/stack.js';
 
 const MESSAGE = 'id chatId seq body editedAt deletedAt sender { id username }';
 
@@ -173,3 +173,24 @@ export const listView = (data: ChatsData | null | undefined) =>
   );
 export const historyView = (data: HistoryData | null | undefined) =>
   plain(data?.chat.messages.edges.map((edge) => edge.node));
+
+/**
+ * A client test file's gateway (no rate limit: every test signs up users of its own from one
+ * address) and its disposals, run after all; and the check that the documented cache
+ * configuration is complete: the cache warns of nothing (missing keys, data lost on merge,
+ * fragments matched by guess).
+ */
+export function useClientStack(label: string): { stack: Stack; disposers: (() => unknown)[] } {
+  const stack = useStack(label, { gateway: { RATE_LIMITS: 'off' } });
+  const disposers: (() => unknown)[] = [];
+  afterAll(async () => {
+    for (const dispose of disposers) await dispose();
+  });
+  let warn: MockInstance;
+  beforeEach(() => void (warn = vi.spyOn(console, 'warn')));
+  afterEach(() => {
+    expect(warn).not.toHaveBeenCalled();
+    warn.mockRestore();
+  });
+  return { stack, disposers };
+}

@@ -3,8 +3,7 @@ import { gql } from '@urql/core';
 import type { FormattedExecutionResult } from 'graphql';
 import { createClient, type Sink } from 'graphql-ws';
 import WebSocket from 'ws';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
-import { useStack } from '../support/stack.js';
+import { describe, expect, it } from 'vitest';
 import { until } from '../support/wait.js';
 import { CHAT_EVENT_KEYS, messengerCacheExchange } from './urql-cache.js';
 import {
@@ -31,6 +30,7 @@ import {
   type HistoryData,
   type MembersData,
   type SessionsData,
+  useClientStack,
 } from './operations.js';
 
 /**
@@ -38,20 +38,7 @@ import {
  * against a real gateway: after each mutation or event, the cached queries read exactly what
  * the server answers, and the client sent nothing but the mutation.
  */
-// Every test signs up users of its own from one address: no rate limit on sign-ups here.
-const stack = useStack('clients_urql', { gateway: { RATE_LIMITS: 'off' } });
-const disposers: (() => unknown)[] = [];
-afterAll(async () => {
-  for (const dispose of disposers) await dispose();
-});
-// The documented configuration is complete: the cache warns of nothing (missing keys, data
-// lost on merge, fragments matched by guess).
-let warn: MockInstance;
-beforeEach(() => void (warn = vi.spyOn(console, 'warn')));
-afterEach(() => {
-  expect(warn).not.toHaveBeenCalled();
-  warn.mockRestore();
-});
+const { stack, disposers } = useClientStack('clients_urql');
 
 const doc = <T, V extends AnyVariables = AnyVariables>(text: string): TypedDocumentNode<T, V> => gql<T, V>(text);
 const Q = { chats: doc<ChatsData>(CHATS), history: doc<HistoryData>(HISTORY), sessions: doc<SessionsData>(SESSIONS) };
