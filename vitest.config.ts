@@ -16,6 +16,8 @@ const project = (test: NonNullable<TestProjectInlineConfiguration['test']>): Tes
     hookTimeout: 60_000,
     // Log lines of the services under test are noise in test output; failures carry their own.
     env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' },
+    // One disposal list for what each test file starts (test/support/leftovers.ts).
+    setupFiles: ['test/support/setup.ts'],
     ...test,
   },
 });
