@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { LoggedEvent } from './log.js';
+import type { LoggedEvent } from './event-log.js';
 
 /** Events that are not in the log: published live only. */
 export type LiveEvent = LiveChange & {

@@ -6,8 +6,8 @@ import type { Caller } from '../../../lib/session-verifier.js';
 import type { Chat as ChatProto, Message as MessageProto } from '../../../proto/gen/chat/v1/chat.js';
 import type { ChatBus } from './bus.js';
 import type { ReadReceipts } from './read-receipts.js';
-import { logFull, lockChat, MAX_SEQ, recordEvent, takeSeq, type LockedChat, type LoggedEvent } from './log.js';
-import { loadChatViews, MESSAGE_COLUMNS, toMessage, uuidArray, withReplies, type MessageRow } from './rows.js';
+import { logFull, lockChat, MAX_SEQ, recordEvent, takeSeq, type LockedChat, type LoggedEvent } from './event-log.js';
+import { loadChatView, MESSAGE_COLUMNS, toMessage, uuidArray, withReplies, type MessageRow } from './rows.js';
 import {
   LIMITS,
   chatId as checkChatId,
@@ -175,10 +175,6 @@ export function createMessages({ orm, bus, receipts }: { orm: MikroORM; bus: Cha
       return withReply(em, result.row);
     },
 
-    /**
-     * History by seq, ascending, in either direction: `first` after `afterSeq`, or `last` before
-     * `beforeSeq`; neither gives the newest page. Cursors are seqs, never timestamps.
-     */
     /** One entry per id, in order; undefined where there is no such message or the caller is not a member of its chat. */
     async get(caller: Caller, ids: string[]): Promise<(MessageProto | undefined)[]> {
       if (ids.length > LIMITS.getMessagesMax) {
@@ -199,6 +195,10 @@ export function createMessages({ orm, bus, receipts }: { orm: MikroORM; bus: Cha
       return ids.map((id) => found.get(checkMessageId(id) ?? ''));
     },
 
+    /**
+     * History by seq, ascending, in either direction: `first` after `afterSeq`, or `last` before
+     * `beforeSeq`; neither gives the newest page. Cursors are seqs, never timestamps.
+     */
     async list(
       caller: Caller,
       input: {
@@ -278,8 +278,7 @@ export function createMessages({ orm, bus, receipts }: { orm: MikroORM; bus: Cha
           RETURNING cm.last_read_seq`,
         [seq, chatId, caller.userId, seq],
       );
-      const chat = (await loadChatViews(em, caller.userId, [chatId])).get(chatId);
-      if (!chat) throw notFound('no such chat');
+      const chat = await loadChatView(em, caller.userId, chatId);
       if (moved[0]) {
         // At most one receipt per interval reaches the chat's members (read-receipts.ts).
         await receipts.moved(chatId, caller.userId, moved[0].last_read_seq);

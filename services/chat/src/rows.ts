@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { notFound } from '../../../lib/errors.js';
 import {
   ChatKind as ChatKindProto,
   ChatRole as ChatRoleProto,
@@ -124,6 +125,13 @@ export async function loadChatViews(
     rows.flatMap((row) => (row.last_message_id ? [row.last_message_id] : [])),
   );
   return new Map(rows.map((row) => [row.id, toChatView(row, lastMessages)]));
+}
+
+/** The caller's view of one chat; NOT_FOUND unless they are a member. */
+export async function loadChatView(em: EntityManager, userId: string, chatId: string): Promise<ChatProto> {
+  const chat = (await loadChatViews(em, userId, [chatId])).get(chatId);
+  if (!chat) throw notFound('no such chat');
+  return chat;
 }
 
 export function toChatView(row: ChatViewRow, lastMessages: Map<string, MessageProto>): ChatProto {

@@ -1,6 +1,6 @@
 import { invalidArgument, notFound } from '../../../lib/errors.js';
 import { codePointLength } from '../../../lib/text.js';
-import { MAX_SEQ } from './log.js';
+import { MAX_SEQ } from './event-log.js';
 
 /** Chat limits from the design, enforced here whatever the gateway checks. Lengths in code points. */
 export const LIMITS = {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { until } from '../../../test/support/wait.js';
-import type { LoggedEvent } from '../src/log.js';
+import type { LoggedEvent } from '../src/event-log.js';
 import { createReorder } from '../src/delivery/reorder.js';
 
 // Each chat's events leave in seq order however the bus brought them, an early one waiting only

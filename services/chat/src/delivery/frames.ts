@@ -1,6 +1,6 @@
 import { ChatEvent } from '../../../../proto/gen/chat/v1/chat.js';
 import type { LiveEvent } from '../bus.js';
-import type { LoggedEvent } from '../log.js';
+import type { LoggedEvent } from '../event-log.js';
 import { toMessage } from '../rows.js';
 
 /**

@@ -3,7 +3,7 @@ import type { MikroORM } from '../../../../lib/db.js';
 import type { Logger } from '../../../../lib/logger.js';
 import type { ChatCursor } from '../../../../proto/gen/chat/v1/chat.js';
 import type { BusEvent, ChatBus, LiveEvent } from '../bus.js';
-import type { LoggedEvent } from '../log.js';
+import type { LoggedEvent } from '../event-log.js';
 import { isUuid } from '../validation.js';
 import { liveFrame, type Frame } from './frames.js';
 import { createLogReader } from './log-reader.js';

@@ -1,5 +1,5 @@
 import type { MikroORM } from '../../../../lib/db.js';
-import type { EventData, LoggedEvent, LoggedKind } from '../log.js';
+import type { EventData, LoggedEvent, LoggedKind } from '../event-log.js';
 import { MESSAGE_COLUMNS, type MessageRow } from '../rows.js';
 
 /** Events of one chat's log read per query. */

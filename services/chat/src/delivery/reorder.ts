@@ -1,4 +1,4 @@
-import type { LoggedEvent } from '../log.js';
+import type { LoggedEvent } from '../event-log.js';
 
 /** How long an event that came before an earlier one of its chat waits for it. */
 export const REORDER_MS = 50;

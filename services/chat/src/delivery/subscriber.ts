@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { DomainError, resourceExhausted } from '../../../../lib/errors.js';
 import type { ChatCursor } from '../../../../proto/gen/chat/v1/chat.js';
 import type { BusEvent, LiveEvent } from '../bus.js';
-import type { LoggedEvent } from '../log.js';
+import type { LoggedEvent } from '../event-log.js';
 import { uuidArray } from '../rows.js';
 import { liveFrame, loggedFrame, loggedFrameWithout, type Frame } from './frames.js';
 import { LOG_PAGE, type LogReader } from './log-reader.js';

@@ -7,9 +7,12 @@ import type { MessageRow } from './rows.js';
  * The chat event log: where every logged change gets its `seq`.
  *
  * A writer first locks the chat row (`lockChat`), which serializes every writer of that chat, so
- * checks made after the lock (membership, roles) hold until commit. `appendEvent` then takes the
- * next seq by incrementing `chats.last_seq` and records the event, in the same transaction as the
- * change itself: a rolled-back change gives its seq back, so the log has no gaps.
+ * checks made after the lock (membership, roles) hold until commit. It then takes the next seq by
+ * incrementing `chats.last_seq` (`takeSeq`) and records the event (`recordEvent`), in the same
+ * transaction as the change itself: a rolled-back change gives its seq back, so the log has no
+ * gaps. Membership changes do both with `appendEvent`; an edit or a deletion of a message calls
+ * them itself (messages.ts); a send does all of it in one statement, `chat_send_message` (its
+ * migration, migrations/chat/).
  */
 
 export type LoggedKind =
