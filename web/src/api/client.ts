@@ -18,7 +18,7 @@ export const isUnauthenticated = (error: CombinedError) =>
 export function createApiClient(session: SessionManager, url = '/graphql'): Client {
   return new Client({
     url,
-    // The client keeps its own state (state/store.ts); every request goes to the server.
+    // The client keeps its own state (state/reducer.ts); every request goes to the server.
     requestPolicy: 'network-only',
     preferGetMethod: false,
     // A request without an answer fails after a while, so that a send retries and nothing waits forever.

@@ -8,7 +8,7 @@ import type { SessionManager } from '../auth/session';
 import { ChatEventsSubscription } from '../api/operations';
 import { documentIdOf } from '../api/trusted-documents';
 import type { ChatEventsSubscription as ChatEventsResult } from '../graphql/graphql';
-import type { ChatEvent, ConnectionStatus } from '../state/store';
+import type { ChatEvent, ConnectionStatus } from '../state/model';
 
 /** graphql-ws close code for a refused connection_init (missing, bad or expired token). */
 const FORBIDDEN = 4403;

@@ -2,7 +2,7 @@
 // crash, or a closed laptop) loses none: on start they show as pending again and are sent with
 // their own clientMessageId, which the server recognises if an earlier attempt got through. Two
 // tabs sending the same entry is harmless for the same reason.
-import type { PendingMessage, State } from './store';
+import type { PendingMessage, State } from './model';
 
 export interface OutboxEntry {
   chatId: string;

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { User } from '../state/store';
+import type { User } from '../state/model';
 
 /** The user's avatar picture, or their initial when there is none (or it fails to load). */
 export function Avatar({ user, size = 36 }: { user: User; size?: number }) {

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
-import { chatTitle, nameOf, type Message } from '../state/store';
+import { chatTitle, nameOf } from '../state/display';
+import type { Message } from '../state/model';
 import { useAppState, useServices } from './context';
 import { Composer } from './Composer';
 import { MembersPanel } from './MembersPanel';

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
-import { nameOf, type Message } from '../state/store';
+import { nameOf } from '../state/display';
+import type { Message } from '../state/model';
 import { useAppState, useServices } from './context';
 import { Alert } from './Alert';
 

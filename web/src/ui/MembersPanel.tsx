@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { nameOf } from '../state/store';
+import { nameOf } from '../state/display';
 import { useAppState, useServices } from './context';
 import { navigate } from './route';
 import { Avatar } from './Avatar';

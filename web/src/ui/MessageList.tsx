@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
-import { nameOf, type Member, type Message, type PendingMessage } from '../state/store';
+import { nameOf } from '../state/display';
+import type { Member, Message, PendingMessage } from '../state/model';
 import { useAppState, useServices } from './context';
 import { fullTime, shortTime } from './format';
 import { Alert } from './Alert';

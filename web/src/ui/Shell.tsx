@@ -1,5 +1,5 @@
 import { useEffect } from 'react';
-import { nameOf } from '../state/store';
+import { nameOf } from '../state/display';
 import { useAppState, useServices } from './context';
 import { ChatView } from './ChatView';
 import { ProfilePage } from './ProfilePage';

@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
-import { chatsByActivity, chatTitle, nameOf, type Chat, type User } from '../state/store';
+import { chatsByActivity, chatTitle, nameOf } from '../state/display';
+import type { Chat, User } from '../state/model';
 import { useAppState, useServices } from './context';
 import { chatHref, navigate } from './route';
 import { shortTime } from './format';

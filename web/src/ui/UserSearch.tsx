@@ -2,7 +2,7 @@ import { useEffect, useId, useState } from 'react';
 import { useClient } from 'urql';
 import { SearchUsersQuery } from '../api/operations';
 import { friendlyError } from '../api/errors';
-import type { User } from '../state/store';
+import type { User } from '../state/model';
 import { useAppState } from './context';
 import { Avatar } from './Avatar';
 import { Alert } from './Alert';

@@ -1,7 +1,7 @@
 import { createContext, useContext, useSyncExternalStore } from 'react';
 import type { Messenger } from '../state/messenger';
 import type { SessionManager } from '../auth/session';
-import type { State } from '../state/store';
+import type { State } from '../state/model';
 
 export interface AppServices {
   messenger: Messenger;
