@@ -3,6 +3,8 @@ import { maskError as yogaMaskError } from 'graphql-yoga';
 import { status } from '@grpc/grpc-js';
 import { errorField, isServiceError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
+import type { DocumentLimit } from './defence/documents.js';
+import type { TrustedDocumentCode } from './defence/trusted-documents.js';
 
 /** `errors[].extensions.code` values of the GraphQL contract. */
 export const ErrorCode = {
@@ -36,10 +38,62 @@ const SAFE_MESSAGE: Partial<Record<ErrorCode, string>> = {
   [ErrorCode.Unavailable]: 'a service is unavailable; try again',
 };
 
-/** A client-facing error raised by the gateway itself, e.g. for an argument out of range. */
-export function userInputError(field: string, message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: ErrorCode.BadUserInput, field } });
+/**
+ * The extensions the gateway sets on its errors (yoga adds `http`, which it strips from what
+ * clients get). Errors of graphql-js and yoga themselves may carry codes of their own
+ * (GRAPHQL_VALIDATION_FAILED, BAD_REQUEST, …), so a reader compares a code, never assumes it
+ * is one of these.
+ */
+declare module 'graphql' {
+  interface GraphQLErrorExtensions {
+    code?: ErrorCode | TrustedDocumentCode;
+    /** BAD_USER_INPUT and CONFLICT: the argument or input field at fault. */
+    field?: string;
+    /** RATE_LIMITED: whole seconds until a retry may pass, at least 1. */
+    retryAfter?: number;
+    /** LIMIT_EXCEEDED of a document (defence/documents.ts): which limit it is over. */
+    limit?: DocumentLimit;
+  }
 }
+
+// The errors the gateway raises itself, one helper per code: what a client gets is decided here.
+
+/** No valid credentials: a missing, malformed, expired or revoked token. */
+export const unauthenticated = (message: string) =>
+  new GraphQLError(message, { extensions: { code: ErrorCode.Unauthenticated } });
+
+/** Refused whoever asks; `http` is the status yoga answers it with over HTTP. */
+export const forbidden = (message: string, http?: { status: number }) =>
+  new GraphQLError(message, { extensions: { code: ErrorCode.Forbidden, ...(http ? { http } : {}) } });
+
+/** `no such <what>`: also what a non-member hears of a chat, as if it did not exist. */
+export const notFound = (what: string) =>
+  new GraphQLError(`no such ${what}`, { extensions: { code: ErrorCode.NotFound } });
+
+/** Being replaced by `badUserInput`. */
+export const userInputError = (field: string, message: string) => badUserInput(field, message);
+
+/** An argument the gateway refuses before calling anything, e.g. one out of range. */
+export const badUserInput = (field: string, message: string) =>
+  new GraphQLError(message, { extensions: { code: ErrorCode.BadUserInput, field } });
+
+/** A call over a rate limit (limits/); the message names the limit and the wait. */
+export function rateLimited(label: string, retryAfter: number): GraphQLError {
+  return new GraphQLError(`Rate limit exceeded (${label}); retry in ${retryAfter} s`, {
+    extensions: { code: ErrorCode.RateLimited, retryAfter },
+  });
+}
+
+/**
+ * A request refused by the trusted-documents rules (defence/trusted-documents.ts), with the codes
+ * of yoga's persisted-operations plugin; status 400 over HTTP, as a validation error's.
+ */
+export const untrustedDocument = (message: string, code: TrustedDocumentCode) =>
+  new GraphQLError(message, { extensions: { code, http: { spec: true, status: 400 } } });
+
+/** A configured cap reached; the message names it, `limit` says which limit of a document. */
+export const limitExceeded = (message: string, limit?: DocumentLimit) =>
+  new GraphQLError(message, { extensions: { code: ErrorCode.LimitExceeded, ...(limit ? { limit } : {}) } });
 
 /**
  * The `extensions.code` a client sees for `error` once masked, without logging anything: for the

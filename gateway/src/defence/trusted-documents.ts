@@ -37,9 +37,10 @@ export const TrustedDocumentCode = {
   /** Query text sent where only trusted documents run (`only`). */
   TextRefused: 'CANNOT_SEND_PQ_ID_AND_BODY',
 } as const;
+export type TrustedDocumentCode = (typeof TrustedDocumentCode)[keyof typeof TrustedDocumentCode];
 
 /** A request's error (status 400 over HTTP, as a validation error's; nothing of it ran). */
-const refusal = (message: string, code: string) =>
+const refusal = (message: string, code: TrustedDocumentCode) =>
   new GraphQLError(message, { extensions: { code, http: { spec: true, status: 400 } } });
 
 const errors = {
