@@ -24,3 +24,36 @@ export function createRedis(url: string, logger: Logger, role: string): Redis {
   });
   return redis;
 }
+
+/**
+ * The two connections a service keeps to Redis: `publisher` for commands and publishing,
+ * `subscriber` for the channels it listens to (a connection that subscribes runs nothing else).
+ * Each is named after its role, as `messenger_redis_connected` reports it.
+ */
+export interface RedisPair {
+  publisher: Redis;
+  subscriber: Redis;
+  /** Both connections, for metrics. */
+  connections: Redis[];
+  close(): Promise<void>;
+}
+
+export function createRedisPair(
+  url: string,
+  logger: Logger,
+  roles: { publisher: string; subscriber: string },
+): RedisPair {
+  const publisher = createRedis(url, logger, roles.publisher);
+  const subscriber = createRedis(url, logger, roles.subscriber);
+  return {
+    publisher,
+    subscriber,
+    connections: [publisher, subscriber],
+    close: () => Promise.all([closeRedis(publisher), closeRedis(subscriber)]).then(() => undefined),
+  };
+}
+
+/** Closes a connection politely (QUIT) when Redis answers, at once when it does not. */
+export async function closeRedis(redis: Redis): Promise<void> {
+  await redis.quit().catch(() => redis.disconnect());
+}

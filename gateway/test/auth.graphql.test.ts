@@ -9,7 +9,7 @@ import { createLogger } from '../../lib/logger.js';
 import { AuthServiceService } from '../../proto/gen/auth/v1/auth.js';
 import { authEntities } from '../../services/auth/src/entities.js';
 import { authMigrations } from '../../migrations/auth/index.js';
-import type { AuthApp } from '../../services/auth/src/app.js';
+import type { AuthApp } from '../../test/support/auth.js';
 import type { GatewayApp } from '../src/app.js';
 import { createMaskError } from '../src/errors.js';
 import { GraphQLError } from 'graphql';

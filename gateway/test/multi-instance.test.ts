@@ -10,7 +10,7 @@ import { collect } from '../../test/support/stack.js';
 import { chatMigrations } from '../../migrations/chat/index.js';
 import { chatEntities } from '../../services/chat/src/entities.js';
 import { loadChatConfig } from '../../services/chat/src/config.js';
-import type { ChatApp } from '../../services/chat/src/app.js';
+import type { ChatApp } from '../../test/support/chat.js';
 import type { GatewayApp } from '../src/app.js';
 import { until } from '../../test/support/wait.js';
 

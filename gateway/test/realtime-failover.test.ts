@@ -10,7 +10,7 @@ import { freePort } from '../../test/support/ports.js';
 import { testRedis } from '../../test/support/redis.js';
 import { until } from '../../test/support/wait.js';
 import { chatMigrations } from '../../migrations/chat/index.js';
-import type { ChatApp } from '../../services/chat/src/app.js';
+import type { ChatApp } from '../../test/support/chat.js';
 import { loadChatConfig } from '../../services/chat/src/config.js';
 import { chatEntities } from '../../services/chat/src/entities.js';
 import type { GatewayApp } from '../src/app.js';

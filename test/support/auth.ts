@@ -4,16 +4,28 @@ import { SignJWT } from 'jose';
 import { TOKEN_AUDIENCE, TOKEN_ISSUER } from '../../lib/jwt.js';
 import { privateKeySet } from '../../lib/jwt-keys.js';
 import { testKeys, type TestKeys } from './keys.js';
-import { afterAll, beforeAll } from 'vitest';
+import { beforeAll } from 'vitest';
+import { launch } from '../../lib/app.js';
+import type { MikroORM } from '../../lib/db.js';
 import { freshDatabase } from './database.js';
+import { leftover } from './leftovers.js';
 import { authEntities } from '../../services/auth/src/entities.js';
 import { authMigrations } from '../../migrations/auth/index.js';
 import { createServiceClient, type ServiceClient } from '../../lib/grpc/client.js';
 import { callMetadata } from '../../lib/grpc/metadata.js';
 import { createLogger, type Logger } from '../../lib/logger.js';
 import { AuthServiceClient } from '../../proto/gen/auth/v1/auth.js';
-import { createAuthApp, type AuthApp } from '../../services/auth/src/app.js';
+import { createAuthApp } from '../../services/auth/src/app.js';
 import { loadAuthConfig } from '../../services/auth/src/config.js';
+import { openAuthResources } from '../../services/auth/src/resources.js';
+
+/** A running auth-service: what it bound, its database, and its stop (also run after the file). */
+export interface AuthApp {
+  port: number;
+  metricsPort: number;
+  orm: MikroORM;
+  stop(): Promise<void>;
+}
 
 /**
  * A real auth-service on a free port, with the given database and settings; with a key pair of its
@@ -26,7 +38,11 @@ export async function startAuth(env: Record<string, string | undefined>, logger?
     JWT_PRIVATE_KEY_FILE: env.JWT_PRIVATE_KEY_FILE ?? testKeys().privateKeyFile,
     ...env,
   });
-  return createAuthApp(config, logger ?? createLogger('auth-service', process.env.LOG_LEVEL ?? 'silent'));
+  const log = logger ?? createLogger('auth-service', process.env.LOG_LEVEL ?? 'silent');
+  const { resources, bound, stop } = await launch(await openAuthResources(config, log), (resources) =>
+    createAuthApp({ config, logger: log, ...resources }),
+  );
+  return { ...bound, orm: resources.orm, stop: leftover(stop) };
 }
 
 /** A debug logger whose JSON lines are kept in `lines`, for tests that check what was logged. */
@@ -59,8 +75,9 @@ export function newAccount(tag = 'user') {
 }
 
 /**
- * A test file's auth-service: a fresh migrated database and a running service with a known
- * secret, created in `beforeAll` and disposed of in `afterAll`. Read the fields inside tests.
+ * A test file's auth-service: a fresh migrated database and a running service with a key pair
+ * of its own, started in `beforeAll` and stopped after the file (leftovers.ts). Read the fields
+ * inside tests.
  */
 export function useAuthService(label: string, env: Record<string, string> = {}) {
   const keys = testKeys();
@@ -82,11 +99,7 @@ export function useAuthService(label: string, env: Record<string, string> = {}) 
       ...env,
     });
     fixture.client = authClient(fixture.app.port);
-  });
-  afterAll(async () => {
-    fixture.client?.close();
-    await fixture.app?.stop();
-    await fixture.db?.drop();
+    leftover(() => fixture.client.close());
   });
   return fixture;
 }

@@ -1,29 +1,47 @@
-import { afterAll, beforeAll } from 'vitest';
+import { beforeAll } from 'vitest';
+import { launch } from '../../lib/app.js';
+import type { MikroORM } from '../../lib/db.js';
 import { createServiceClient, type ServiceClient } from '../../lib/grpc/client.js';
 import { createLogger } from '../../lib/logger.js';
 import { freshDatabase } from './database.js';
 import { as, newAccount, useAuthService } from './auth.js';
+import { leftover } from './leftovers.js';
 import { ChatServiceClient } from '../../proto/gen/chat/v1/chat.js';
-import { createChatApp, type ChatApp, type ChatLimits } from '../../services/chat/src/app.js';
+import { createChatApp, type ChatLimits } from '../../services/chat/src/app.js';
 import { loadChatConfig } from '../../services/chat/src/config.js';
 import { chatEntities } from '../../services/chat/src/entities.js';
+import { openChatResources } from '../../services/chat/src/resources.js';
 import { chatMigrations } from '../../migrations/chat/index.js';
+
+/** A running chat-service: what it bound, its database, and its stop (also run after the file). */
+export interface ChatApp {
+  port: number;
+  metricsPort: number;
+  orm: MikroORM;
+  /** Registered subscribers (of Subscribe and Deliver calls). */
+  subscribers(): number;
+  stop(): Promise<void>;
+}
 
 /**
  * A chat-service process of its own (e.g. a second instance on the same database). Its metrics
  * take a free port whatever `config` says: test files run side by side, and chat-service's
  * fixed default (9410) is for deployments.
  */
-export function startChat(
+export async function startChat(
   config: ReturnType<typeof loadChatConfig>,
   options: { limits?: Partial<ChatLimits>; typingTtlMs?: number } = {},
 ): Promise<ChatApp> {
   const { limits, typingTtlMs } = options;
   const freeMetricsPort = { ...config, metrics: { ...config.metrics, port: 0 } };
-  return createChatApp(freeMetricsPort, createLogger('chat-service', process.env.LOG_LEVEL ?? 'silent'), {
-    ...(limits ? { limits } : {}),
-    ...(typingTtlMs !== undefined ? { typingTtlMs } : {}),
-  });
+  const logger = createLogger('chat-service', process.env.LOG_LEVEL ?? 'silent');
+  const { app, resources, bound, stop } = await launch(await openChatResources(freeMetricsPort, logger), (resources) =>
+    createChatApp(
+      { config: freeMetricsPort, logger, ...resources },
+      { ...(limits ? { limits } : {}), ...(typingTtlMs !== undefined ? { typingTtlMs } : {}) },
+    ),
+  );
+  return { ...bound, orm: resources.orm, subscribers: () => app.subscribers(), stop: leftover(stop) };
 }
 
 export function chatClient(...ports: number[]): ServiceClient<ChatServiceClient> {
@@ -41,7 +59,7 @@ export function ownChatClient(port: number): ServiceClient<ChatServiceClient> {
 
 /**
  * A test file's auth-service and chat-service, each with a fresh database, started in
- * `beforeAll` and disposed of in `afterAll`. `user()` registers a new account.
+ * `beforeAll` and stopped after the file (leftovers.ts). `user()` registers a new account.
  */
 export function useChatService(
   label: string,
@@ -80,11 +98,7 @@ export function useChatService(
     });
     fixture.app = await startChat(config, options);
     fixture.client = chatClient(fixture.app.port);
-  });
-  afterAll(async () => {
-    fixture.client?.close();
-    await fixture.app?.stop();
-    await fixture.db?.drop();
+    leftover(() => fixture.client.close());
   });
   return fixture;
 }

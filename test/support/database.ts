@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
+import { leftover } from './leftovers.js';
 import { dropDatabase, migrateDatabase, type DatabaseOptions } from '../../lib/db.js';
 
 /** A new, migrated database for one test file, on the test PostgreSQL server. */
@@ -11,5 +12,5 @@ export async function freshDatabase(
   url.pathname = `/t_${label}_${randomBytes(5).toString('hex')}`;
   const databaseUrl = url.toString();
   await migrateDatabase({ url: databaseUrl, ...schema });
-  return { url: databaseUrl, drop: () => dropDatabase(databaseUrl) };
+  return { url: databaseUrl, drop: leftover(() => dropDatabase(databaseUrl)) };
 }

@@ -17,7 +17,9 @@ export function leftover(stop: () => unknown): () => Promise<void> {
   const once = () => {
     const index = leftovers.indexOf(once);
     if (index >= 0) leftovers.splice(index, 1);
-    stopped ??= Promise.resolve().then(stop).then(() => undefined);
+    stopped ??= Promise.resolve()
+      .then(stop)
+      .then(() => undefined);
     return stopped;
   };
   leftovers.push(once);
@@ -27,8 +29,8 @@ export function leftover(stop: () => unknown): () => Promise<void> {
 /** Stops what is left, the last opened first; reports every failure, not only the first. */
 export async function disposeLeftovers(): Promise<void> {
   const errors: unknown[] = [];
-  while (leftovers.length > 0) {
-    const stop = leftovers[leftovers.length - 1];
+  // Each stop takes itself off the list.
+  for (let stop = leftovers.at(-1); stop; stop = leftovers.at(-1)) {
     await Promise.resolve(stop()).catch((error: unknown) => errors.push(error));
   }
   if (errors.length === 1) throw errors[0];

@@ -7,7 +7,7 @@ import { testKeys } from '../../../test/support/keys.js';
 import { testRedis } from '../../../test/support/redis.js';
 import { authMigrations } from '../../../migrations/auth/index.js';
 import type { WatchRevocationsResponse } from '../../../proto/gen/auth/v1/auth.js';
-import type { AuthApp } from '../src/app.js';
+import type { AuthApp } from '../../../test/support/auth.js';
 import { authEntities } from '../src/entities.js';
 import { ACTIVE_TTL_MS, type CachedSession } from '../src/session-cache.js';
 import { statusOf as code } from '../../../test/support/wait.js';

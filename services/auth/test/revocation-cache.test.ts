@@ -7,7 +7,7 @@ import { freePort } from '../../../test/support/ports.js';
 import { haveRedisServer, startRedisServer, type RedisServer } from '../../../test/support/redis-server.js';
 import { statusOf, until } from '../../../test/support/wait.js';
 import { authMigrations } from '../../../migrations/auth/index.js';
-import type { AuthApp } from '../src/app.js';
+import type { AuthApp } from '../../../test/support/auth.js';
 import { authEntities } from '../src/entities.js';
 
 // A revocation the session cache could not take (Redis, still connected, refused the write) must

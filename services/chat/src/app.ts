@@ -1,38 +1,34 @@
-import { status } from '@grpc/grpc-js';
 import { Gauge } from 'prom-client';
-import { openDatabase, poolState, type MikroORM } from '../../../lib/db.js';
-import { isServiceError, unavailable } from '../../../lib/errors.js';
-import { createServiceClient } from '../../../lib/grpc/client.js';
-import { callMetadata } from '../../../lib/grpc/metadata.js';
+import type { App } from '../../../lib/app.js';
+import { poolState } from '../../../lib/db.js';
 import { createGrpcServer } from '../../../lib/grpc/server.js';
 import { verifierKeys } from '../../../lib/jwt.js';
 import type { Logger } from '../../../lib/logger.js';
 import { createMetrics } from '../../../lib/metrics.js';
 import { createSessionVerifier } from '../../../lib/session-verifier.js';
-import { chatMigrations } from '../../../migrations/chat/index.js';
-import { AuthServiceClient } from '../../../proto/gen/auth/v1/auth.js';
+import { authUserDirectory } from '../../../lib/user-directory.js';
 import { ChatServiceService } from '../../../proto/gen/chat/v1/chat.js';
 import { memoryChatBus } from './bus.js';
 import { redisChatBus } from './redis-bus.js';
-import { createRedis, type Redis } from '../../../lib/redis.js';
 import { createChats, type UserDirectory } from './chats.js';
 import type { ChatConfig } from './config.js';
-import { chatEntities } from './entities.js';
 import { chatHandlers } from './handlers.js';
 import { createMessages } from './messages.js';
 import { createDeliveryHub, type DeliveryLimits } from './delivery/hub.js';
 import type { DeliverLimits } from './delivery/deliver-call.js';
+import type { ChatResources } from './resources.js';
 import { createTyping, memoryTypingStore, redisTypingStore } from './typing.js';
 import { memoryFanoutGate, redisFanoutGate } from './fanout-gate.js';
 import { createReadReceipts } from './read-receipts.js';
 
-export interface ChatApp {
-  port: number;
-  metricsPort: number;
-  orm: MikroORM;
+export interface ChatApp extends App<{ port: number; metricsPort: number }> {
   /** Registered subscribers (of Subscribe and Deliver calls). */
   subscribers(): number;
-  stop(): Promise<void>;
+}
+
+export interface ChatAppDeps extends Omit<ChatResources, 'close'> {
+  config: ChatConfig;
+  logger: Logger;
 }
 
 /** Bounds on what subscribers may hold (see delivery/). */
@@ -48,52 +44,24 @@ const DEFAULT_LIMITS: ChatLimits = {
   maxBuffered: 20_000,
 };
 
-/** Builds and starts chat-service. */
-export async function createChatApp(
-  config: ChatConfig,
-  logger: Logger,
+/** Builds chat-service over its resources (resources.ts); `start` listens. */
+export function createChatApp(
+  { config, logger, orm, auth, redis }: ChatAppDeps,
   options: { limits?: Partial<ChatLimits>; typingTtlMs?: number } = {},
-): Promise<ChatApp> {
-  const orm = await openDatabase({
-    url: config.databaseUrl,
-    entities: chatEntities,
-    migrations: chatMigrations,
-    logger,
-  });
-  const auth = createServiceClient(AuthServiceClient, config.authAddresses, {
-    deadlineMs: config.grpcDeadlineMs,
-    tls: config.grpcTls,
-  });
+): ChatApp {
   const verifier = createSessionVerifier({
     keys: verifierKeys(config.tokenKeys, auth, logger),
     auth,
     logger,
     recheckMs: config.sessionRecheckMs,
   });
-  const users: UserDirectory = async (caller, ids) => {
-    try {
-      const { results } = await auth.unary.getUsers(
-        { ids },
-        { metadata: callMetadata({ authorization: caller.authorization, requestId: caller.requestId }) },
-      );
-      return new Set(results.flatMap((result) => (result.user ? [result.user.id] : [])));
-    } catch (error) {
-      if (isServiceError(error) && error.code === status.UNAUTHENTICATED) throw error;
-      throw unavailable('cannot look users up now; try again');
-    }
-  };
-  const redisConnections: Redis[] = [];
-  let bus = memoryChatBus();
-  let typingStore = memoryTypingStore();
-  let gate = memoryFanoutGate();
-  if (config.redis) {
-    const publisher = createRedis(config.redis.url, logger, 'chat');
-    const subscriber = createRedis(config.redis.url, logger, 'chat-events');
-    redisConnections.push(publisher, subscriber);
-    bus = redisChatBus(publisher, subscriber, config.redis.prefix, logger);
-    typingStore = redisTypingStore(publisher, config.redis.prefix);
-    gate = redisFanoutGate(publisher, config.redis.prefix);
-  }
+  const directory = authUserDirectory(auth);
+  const users: UserDirectory = async (caller, ids) => new Set((await directory(caller, ids)).keys());
+  // With Redis, what several instances share: the event bus, typing state, the fan-out gate.
+  const prefix = config.redis?.prefix ?? '';
+  const bus = redis ? redisChatBus(redis.publisher, redis.subscriber, prefix, logger) : memoryChatBus();
+  const typingStore = redis ? redisTypingStore(redis.publisher, prefix) : memoryTypingStore();
+  const gate = redis ? redisFanoutGate(redis.publisher, prefix) : memoryFanoutGate();
   const limits = { ...DEFAULT_LIMITS, maxCursors: config.caps.chatsPerUser, ...options.limits };
   const hub = createDeliveryHub({ orm, bus, logger, limits });
   // Revoked sessions' subscribers end, also when the revocation missed the feed (recheck).
@@ -119,21 +87,21 @@ export async function createChatApp(
       this.set(hub.size());
     },
   });
-  for (const redis of redisConnections) metrics.watchRedis(redis);
+  for (const connection of redis?.connections ?? []) metrics.watchRedis(connection);
   const server = createGrpcServer({ logger, metrics, protoFiles: ['chat/v1/chat.proto'], tls: config.grpcTls });
   server.add(
     'messenger.chat.v1.ChatService',
     ChatServiceService,
     chatHandlers({ verifier, chats, messages, typing, hub, limits }),
   );
-  const port = await server.listen(config.listen);
-  const metricsPort = await metrics.listen(config.metrics.port, config.metrics.host);
-  logger.info({ listen: config.listen, port, metricsPort, redis: Boolean(config.redis) }, 'chat-service ready');
 
   return {
-    port,
-    metricsPort,
-    orm,
+    async start() {
+      const port = await server.listen(config.listen);
+      const metricsPort = await metrics.listen(config.metrics.port, config.metrics.host);
+      logger.info({ listen: config.listen, port, metricsPort, redis: Boolean(redis) }, 'chat-service ready');
+      return { port, metricsPort };
+    },
     subscribers: () => hub.size(),
     async stop() {
       // Streams end first, as UNAVAILABLE, so that gateways resume elsewhere at once.
@@ -145,10 +113,7 @@ export async function createChatApp(
       await server.stop();
       await metrics.close();
       verifier.stop();
-      auth.close();
       await bus.close();
-      await Promise.all(redisConnections.map((redis) => redis.quit().catch(() => redis.disconnect())));
-      await orm.close();
     },
   };
 }

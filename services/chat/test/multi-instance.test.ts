@@ -3,7 +3,7 @@ import { chatClient, startChat, useChatService } from '../../../test/support/cha
 import { testRedis } from '../../../test/support/redis.js';
 import { until } from '../../../test/support/wait.js';
 import { loadChatConfig } from '../src/config.js';
-import type { ChatApp } from '../src/app.js';
+import type { ChatApp } from '../../../test/support/chat.js';
 import type { SubscribeResponse } from '../../../proto/gen/chat/v1/chat.js';
 
 const redis = testRedis('chat-multi');

@@ -3,7 +3,7 @@ import { chatClient, startChat, useChatService } from '../../../test/support/cha
 import { freePort } from '../../../test/support/ports.js';
 import { haveRedisServer, startRedisServer, type RedisServer } from '../../../test/support/redis-server.js';
 import { loadChatConfig } from '../src/config.js';
-import type { ChatApp } from '../src/app.js';
+import type { ChatApp } from '../../../test/support/chat.js';
 import type { SubscribeResponse } from '../../../proto/gen/chat/v1/chat.js';
 import { until } from '../../../test/support/wait.js';
 

@@ -1,65 +1,31 @@
-import { status } from '@grpc/grpc-js';
-import { openDatabase, poolState, type MikroORM } from '../../../lib/db.js';
-import { isServiceError, unavailable } from '../../../lib/errors.js';
-import { createServiceClient } from '../../../lib/grpc/client.js';
+import type { App } from '../../../lib/app.js';
+import { poolState } from '../../../lib/db.js';
 import { callMetadata } from '../../../lib/grpc/metadata.js';
 import { createGrpcServer } from '../../../lib/grpc/server.js';
 import { verifierKeys } from '../../../lib/jwt.js';
 import type { Logger } from '../../../lib/logger.js';
 import { createMetrics } from '../../../lib/metrics.js';
 import { createSessionVerifier } from '../../../lib/session-verifier.js';
-import { profilesMigrations } from '../../../migrations/profiles/index.js';
-import { AuthServiceClient } from '../../../proto/gen/auth/v1/auth.js';
-import { ChatServiceClient } from '../../../proto/gen/chat/v1/chat.js';
+import { authUserDirectory } from '../../../lib/user-directory.js';
 import { ProfilesServiceService } from '../../../proto/gen/profiles/v1/profiles.js';
 import type { ProfilesConfig } from './config.js';
-import { profilesEntities } from './entities.js';
 import { profilesHandlers } from './handlers.js';
-import { createProfiles, type UsernameDirectory } from './profiles.js';
+import { createProfiles } from './profiles.js';
+import type { ProfilesResources } from './resources.js';
 
-export interface ProfilesApp {
-  port: number;
-  metricsPort: number;
-  orm: MikroORM;
-  stop(): Promise<void>;
+export type ProfilesApp = App<{ port: number; metricsPort: number }>;
+
+export interface ProfilesAppDeps extends Omit<ProfilesResources, 'close'> {
+  config: ProfilesConfig;
+  logger: Logger;
 }
 
-/** Builds and starts profiles-service. */
-export async function createProfilesApp(config: ProfilesConfig, logger: Logger): Promise<ProfilesApp> {
-  const orm = await openDatabase({
-    url: config.databaseUrl,
-    entities: profilesEntities,
-    migrations: profilesMigrations,
-    logger,
-  });
-  const options = { deadlineMs: config.grpcDeadlineMs, tls: config.grpcTls };
-  const auth = createServiceClient(AuthServiceClient, config.authAddresses, options);
-  const chat = createServiceClient(ChatServiceClient, config.chatAddresses, options);
+/** Builds profiles-service over its resources (resources.ts); `start` listens. */
+export function createProfilesApp({ config, logger, orm, auth, chat }: ProfilesAppDeps): ProfilesApp {
   const verifier = createSessionVerifier({ keys: verifierKeys(config.tokenKeys, auth, logger), auth, logger });
-  const usernames: UsernameDirectory = async (caller, ids) => {
-    try {
-      const { results } = await auth.unary.getUsers(
-        { ids },
-        // The caller's own call may be a subscription's read: the mark travels on.
-        {
-          metadata: callMetadata({
-            authorization: caller.authorization,
-            subscription: caller.forSubscription,
-            requestId: caller.requestId,
-          }),
-        },
-      );
-      return new Map(
-        results.flatMap((result) => (result.user ? [[result.user.id, result.user.username] as const] : [])),
-      );
-    } catch (error) {
-      if (isServiceError(error) && error.code === status.UNAUTHENTICATED) throw error;
-      throw unavailable('cannot look users up now; try again');
-    }
-  };
   const profiles = createProfiles({
     orm,
-    usernames,
+    usernames: authUserDirectory(auth),
     notify: async (caller) => {
       await chat.unary.notifyUserUpdated(
         {},
@@ -77,20 +43,17 @@ export async function createProfilesApp(config: ProfilesConfig, logger: Logger):
     tls: config.grpcTls,
   });
   server.add('messenger.profiles.v1.ProfilesService', ProfilesServiceService, profilesHandlers({ verifier, profiles }));
-  const port = await server.listen(config.listen);
-  const metricsPort = await metrics.listen(config.metrics.port, config.metrics.host);
-  logger.info({ listen: config.listen, port, metricsPort }, 'profiles-service ready');
   return {
-    port,
-    metricsPort,
-    orm,
+    async start() {
+      const port = await server.listen(config.listen);
+      const metricsPort = await metrics.listen(config.metrics.port, config.metrics.host);
+      logger.info({ listen: config.listen, port, metricsPort }, 'profiles-service ready');
+      return { port, metricsPort };
+    },
     async stop() {
       await server.stop();
       await metrics.close();
       verifier.stop();
-      auth.close();
-      chat.close();
-      await orm.close();
     },
   };
 }
