@@ -39,7 +39,6 @@ export function subscribeOverSse(
         signal: abort.signal,
       });
       const onResult = (result: FormattedExecutionResult) => results.push(result);
-      const feed = sseParser(onResult);
       // A refusal before the stream starts may come as one plain JSON body.
       const contentType = response.headers.get('content-type') ?? '';
       if (!contentType.startsWith('text/event-stream')) {
@@ -51,12 +50,7 @@ export function subscribeOverSse(
         }
         return;
       }
-      const reader = response.body!.getReader();
-      for (;;) {
-        const chunk = await reader.read();
-        if (chunk.done) break;
-        feed(Buffer.from(chunk.value));
-      }
+      await readSse(response.body!, onResult);
     } catch (error) {
       if (!abort.signal.aborted) throw error;
     } finally {
@@ -72,10 +66,21 @@ export function subscribeOverSse(
   };
 }
 
-function sseParser(onResult: (result: FormattedExecutionResult) => void) {
+/**
+ * Reads a server-sent event stream to its end, handing each result (`event: next` with a JSON
+ * `data:` line) to `onResult` as it arrives; rejects if reading fails (or is aborted).
+ */
+export async function readSse(
+  body: ReadableStream<Uint8Array>,
+  onResult: (result: FormattedExecutionResult) => void,
+): Promise<void> {
+  const decoder = new TextDecoder();
   let buffer = '';
-  return (chunk: Buffer) => {
-    buffer += chunk.toString('utf8');
+  const reader = body.getReader();
+  for (;;) {
+    const chunk = await reader.read();
+    if (chunk.done) break;
+    buffer += decoder.decode(chunk.value, { stream: true });
     let end;
     while ((end = buffer.indexOf('\n\n')) >= 0) {
       const block = buffer.slice(0, end);
@@ -88,7 +93,7 @@ function sseParser(onResult: (result: FormattedExecutionResult) => void) {
       }
       if (event === 'next' && data.length > 0) onResult(JSON.parse(data.join('\n')) as FormattedExecutionResult);
     }
-  };
+  }
 }
 
 /** A graphql-ws socket, spoken by hand: how it was closed, and every message it received. */
