@@ -1,8 +1,14 @@
 import { createLogger } from '../../lib/logger.js';
-import { createGatewayApp, type GatewayApp, type GatewayOptions } from '../../gateway/src/app.js';
+import { createGatewayApp, type Gateway, type GatewayApp, type GatewayOptions } from '../../gateway/src/app.js';
 import { loadGatewayConfig } from '../../gateway/src/config.js';
+import { openGatewayResources } from '../../gateway/src/resources.js';
+import { leftover } from './leftovers.js';
 
-/** A real gateway on a free port, dialing the given auth-service ports. */
+/**
+ * A real gateway on a free port, dialing the given auth-service ports: composed as
+ * gateway/src/index.ts composes it (resources opened, the gateway built over them and started;
+ * stopped, then the resources closed). Stopped after the file's tests unless `stop` was called.
+ */
 export async function startGateway(
   authPorts: number[],
   env: Record<string, string> = {},
@@ -18,7 +24,25 @@ export async function startGateway(
     METRICS_PORT: '0',
     ...env,
   });
-  return createGatewayApp(config, createLogger('gateway', process.env.LOG_LEVEL ?? 'silent'), undefined, options);
+  const logger = createLogger('gateway', process.env.LOG_LEVEL ?? 'silent');
+  const resources = openGatewayResources(config, logger);
+  const stopResources = leftover(() => resources.close());
+  let gateway: Gateway;
+  try {
+    gateway = createGatewayApp({ config, logger, upstreams: resources.upstreams, redis: resources.redis }, options);
+  } catch (error) {
+    await stopResources();
+    throw error;
+  }
+  const stop = leftover(async () => {
+    await gateway.stop();
+    await stopResources();
+  });
+  const { port, metricsPort } = await gateway.start().catch(async (error: unknown) => {
+    await stop();
+    throw error;
+  });
+  return { port, metricsPort, upstreams: resources.upstreams, events: gateway.events, stop };
 }
 
 export interface GraphQLResponse<T = Record<string, unknown>> {

@@ -1,15 +1,16 @@
-import { afterAll, beforeAll } from 'vitest';
+import { beforeAll } from 'vitest';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { useChatService } from './chat.js';
 import { useProfilesService } from './profiles.js';
 import { graphqlClient, startGateway } from './gateway.js';
 import type { GatewayApp } from '../../gateway/src/app.js';
+import { leftover } from './leftovers.js';
 
 /**
  * auth-service, chat-service and a gateway, for tests through GraphQL. `user()` registers over
- * GraphQL and returns the access token; `ws(token)` opens a graphql-ws client (disposed of in
- * `afterAll`).
+ * GraphQL and returns the access token; `ws(token)` opens a graphql-ws client (disposed of after
+ * the file's tests, as the gateway is: test/support/leftovers.ts).
  */
 export function useStack(
   label: string,
@@ -23,7 +24,6 @@ export function useStack(
     auth: chatService.authService.app.port,
     chat: chatService.app.port,
   }));
-  const clients: Client[] = [];
   const fixture = {
     chatService,
     profilesService,
@@ -42,7 +42,7 @@ export function useStack(
         retryAttempts: 0,
         connectionParams: { authorization: `Bearer ${token}` },
       });
-      clients.push(client);
+      leftover(() => client.dispose());
       return client;
     },
   };
@@ -52,10 +52,6 @@ export function useStack(
       { PROFILES_GRPC_ADDR: `127.0.0.1:${profilesService.app.port}`, ...options.gateway },
       [chatService.app.port],
     );
-  });
-  afterAll(async () => {
-    for (const client of clients) await client.dispose();
-    await fixture.gateway?.stop();
   });
   return fixture;
 }

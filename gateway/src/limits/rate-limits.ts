@@ -3,7 +3,7 @@ import type { GraphQLSchema } from 'graphql';
 import { bearerToken } from '../../../lib/grpc/metadata.js';
 import type { AccessTokenKeys } from '../../../lib/jwt.js';
 import type { Logger } from '../../../lib/logger.js';
-import { createRedis, type Redis } from '../../../lib/redis.js';
+import type { Redis } from '../../../lib/redis.js';
 import type { GatewayContext } from '../context.js';
 import { addressKey } from './client-address.js';
 import { guardFields, type FieldGuard } from './guard.js';
@@ -42,15 +42,15 @@ export interface RateLimits {
   /** A new WebSocket from `address`: undefined to admit it, else the seconds to wait. */
   admitWebSocket(address: string): Promise<number | undefined>;
   enabled: boolean;
-  /** The Redis connection of the counters, if they are in Redis (for its metric). */
-  redis?: Redis | undefined;
-  stop(): Promise<void>;
 }
 
 export interface RateLimitsOptions {
   config: RateLimitsConfig;
-  /** Counters in Redis, shared by every gateway instance; none: in this process. */
-  redis?: { url: string; prefix: string } | undefined;
+  /**
+   * Counters in Redis, shared by every gateway instance, on a connection the caller opened (and
+   * closes); none: in this process.
+   */
+  redis?: { connection: Redis; prefix: string } | undefined;
   /**
    * The access tokens' keys, to know a caller's user from their token here, with no call; none:
    * from auth-service's ValidateSession (one call per operation, which resolvers share).
@@ -65,7 +65,6 @@ const off: RateLimits = {
   enabled: false,
   limitSchema: (schema) => schema,
   admitWebSocket: async () => undefined,
-  stop: async () => {},
 };
 
 /**
@@ -97,8 +96,7 @@ function callerKeyWith(keys: AccessTokenKeys | undefined) {
  */
 export function createRateLimits({ config, redis, keys, logger, onRefused = () => {} }: RateLimitsOptions): RateLimits {
   if (!config.enabled) return off;
-  const connection = redis ? createRedis(redis.url, logger, 'gateway-rate-limits') : undefined;
-  const store: LimiterStore = connection ? redisStore(connection, redis!.prefix) : memoryStore();
+  const store: LimiterStore = redis ? redisStore(redis.connection, redis.prefix) : memoryStore();
   const callerKey = callerKeyWith(keys);
 
   /** `consume`, with each refusal counted under `name`. */
@@ -151,7 +149,6 @@ export function createRateLimits({ config, redis, keys, logger, onRefused = () =
 
   return {
     enabled: true,
-    redis: connection,
     limitSchema: (schema) =>
       guardFields(
         schema,
@@ -167,9 +164,6 @@ export function createRateLimits({ config, redis, keys, logger, onRefused = () =
         onRefused('websockets');
         return retryAfterSeconds(refused.msBeforeNext);
       }
-    },
-    async stop() {
-      connection?.disconnect();
     },
   };
 }
