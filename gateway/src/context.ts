@@ -1,13 +1,12 @@
 import DataLoader from 'dataloader';
 import { decodeJwt } from 'jose';
 import type { Logger } from '../../lib/logger.js';
-import { GraphQLError } from 'graphql';
 import { callMetadata, isMetadataText } from '../../lib/grpc/metadata.js';
 import type { CallOptions, PromiseClient } from '../../lib/grpc/client.js';
 import type { AuthServiceClient, ValidateSessionResponse } from '../../proto/gen/auth/v1/auth.js';
 import type { ChatServiceClient } from '../../proto/gen/chat/v1/chat.js';
 import type { Profile, ProfilesServiceClient } from '../../proto/gen/profiles/v1/profiles.js';
-import { ErrorCode } from './errors.js';
+import { unauthenticated } from './errors.js';
 import type { ChatModel, UserModel } from './mappers.js';
 import type { ResumeCursor } from './realtime/subscription.js';
 
@@ -133,9 +132,7 @@ export function createContext(options: ContextOptions): GatewayContext {
   const { services } = options;
   // A header value grpc-js cannot carry (non-ASCII) is a bad token, refused without quoting it.
   if (options.authorization !== undefined && !isMetadataText(options.authorization)) {
-    throw new GraphQLError('the Authorization header is not a valid bearer token', {
-      extensions: { code: ErrorCode.Unauthenticated },
-    });
+    throw unauthenticated('the Authorization header is not a valid bearer token');
   }
   const call: CallOptions = {
     metadata: callMetadata({

@@ -1,7 +1,6 @@
-import { GraphQLError } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { GatewayContext } from '../context.js';
-import { ErrorCode } from '../errors.js';
+import { unauthenticated } from '../errors.js';
 import type { ChatEventPayload } from '../mappers.js';
 import type { EventHub } from './hub.js';
 import { Subscription, type ResumeCursor, type Viewer } from './subscription.js';
@@ -71,7 +70,7 @@ export function iteratorSubscription(options: {
   });
   const release = options.holdSession((why) => {
     hub.remove(subscription);
-    subscription.sink.end(new GraphQLError(why, { extensions: { code: ErrorCode.Unauthenticated } }));
+    subscription.sink.end(unauthenticated(why));
   });
   hub.add(subscription);
 
