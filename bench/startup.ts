@@ -1,6 +1,7 @@
-// `npm run bench`: how long `npm start` takes to be ready (GET /readyz = 200) in embedded mode,
-// on a fresh DATA_DIR (cluster creation and migrations included) and on restarts of the same
-// one. Prints the first start and the median, min and max of the restarts.
+// How long `npm start` takes to be ready (GET /readyz = 200) in embedded mode, on a fresh
+// DATA_DIR (cluster creation and migrations included) and on restarts of the same one. Prints the
+// first start and the median, min and max of the restarts. `npm run bench startup` runs it
+// (scenarios/existing.ts).
 import { spawn } from 'node:child_process';
 import { embeddedLauncherEnv } from '../test/support/processes.js';
 

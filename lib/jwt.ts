@@ -236,7 +236,8 @@ export interface VerifierKeySettings {
 
 /**
  * A verifier's keys: from JWT_PUBLIC_KEY_FILE when set (the process then starts and verifies while
- * auth-service is down), else from auth-service's GetPublicKeys, asked on first use.
+ * auth-service is down), else from auth-service's GetPublicKeys, asked at once and again until it
+ * answers.
  */
 export function verifierKeys(
   settings: VerifierKeySettings,

@@ -65,7 +65,7 @@ export async function startSystem(): Promise<System> {
     LOG_LEVEL: 'warn',
     // Setup registers thousands of sessions and a run lasts minutes: no token may expire in it.
     ACCESS_TOKEN_TTL: '2h',
-    // A future change adds rate limits; the bench's load must not be refused by them.
+    // The gateway's rate limits would refuse the bench's load.
     RATE_LIMITS: 'off',
   };
   // The system's own log (warnings and errors only) goes to a file: BENCH_SYSTEM_LOG, else none.
