@@ -70,7 +70,7 @@ export function useRealtime(label: string) {
   // READ_RECEIPT_MIN_INTERVAL; see services/chat/test/caps.test.ts) would hold them back, so they
   // are short here. The gateway's rate limits are off: these tests open dozens of sockets and send
   // as fast as they can from one address, as the benchmarks do (the limits have their own tests
-  // in rate-limits.test.ts).
+  // in gateway/test/rate-limits/).
   const stack = useStack(label, {
     env: { TYPING_MIN_INTERVAL: '1ms', READ_RECEIPT_MIN_INTERVAL: '1ms' },
     gateway: { RATE_LIMITS: 'off' },
