@@ -7,7 +7,7 @@ import { useChatService } from '../../../test/support/chat.js';
 import type { ChatEvent } from '../../../proto/gen/chat/v1/chat.js';
 import { loadChatConfig } from '../src/config.js';
 import { direct, group, outcome, send, sql, storeState, users, type TestUser } from './helpers.js';
-import { closeAll, is, openStream, withBody, type EventStream } from './stream-helpers.js';
+import { closeAll, is, openStream, typingOf, withBody, type EventStream } from './stream-helpers.js';
 
 // The caps chat-service enforces whatever the gateway checks: chats per user (MAX_CHATS_PER_USER,
 // also the resume cursors one subscription may carry), members per group (MAX_GROUP_MEMBERS),
@@ -221,8 +221,6 @@ describe('resume cursors', () => {
 });
 
 describe('fan-out of typing and read receipts', () => {
-  const typingOf = (event: ChatEvent) => (event.kind?.$case === 'typing' ? event.kind.typing : undefined);
-
   it('a typing loop announces one burst of starts and their ends; another typist is announced meanwhile', async () => {
     const [typist, reader, other] = await users(svc, 3, 'ty');
     const chat = await group(svc, typist!, [reader!, other!]);

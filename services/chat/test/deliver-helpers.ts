@@ -1,3 +1,4 @@
+import { afterEach, expect } from 'vitest';
 import { status, type ClientDuplexStream, type Metadata, type StatusObject } from '@grpc/grpc-js';
 import type { ServiceClient } from '../../../lib/grpc/client.js';
 import {
@@ -8,7 +9,8 @@ import {
   type DeliverResponse,
   type SubscriberSnapshot,
 } from '../../../proto/gen/chat/v1/chat.js';
-import type { EventPredicate, StreamEnd } from './stream-helpers.js';
+import type { ChatService } from './helpers.js';
+import { loggedOf, type EventPredicate, type StreamEnd } from './stream-helpers.js';
 
 /** How the server ended one subscriber (SubscriberEnded): its status by name, and its message. */
 export interface SubscriberEnd {
@@ -361,4 +363,47 @@ export function openDeliver(client: ServiceClient<ChatServiceClient>): DeliverCa
 /** Cancels every call given, ignoring those already ended (for `afterEach`/`finally`). */
 export async function cancelAll(calls: Iterable<DeliverCall>): Promise<void> {
   await Promise.all([...calls].map((call) => call.cancel()));
+}
+
+/**
+ * Deliver calls for the tests of one file: `deliverOn` opens one (on the service's client, or
+ * `client`), cancelled after its test; `onExit` work runs after that (closing a client of the
+ * test's own).
+ */
+export function useDeliverCalls() {
+  const open = new Set<DeliverCall>();
+  const exits: (() => void)[] = [];
+  afterEach(async () => {
+    await cancelAll(open);
+    open.clear();
+    for (const exit of exits.splice(0)) exit();
+  });
+  return {
+    deliverOn: (svc: ChatService, client = svc.client): DeliverCall => {
+      const call = openDeliver(client);
+      open.add(call);
+      return call;
+    },
+    onExit: (exit: () => void) => void exits.push(exit),
+  };
+}
+
+/** The seqs of `chatId`'s logged events a subscriber received. */
+export const seqsOf = (subscriber: DeliverSubscriber, chatId: string) =>
+  loggedOf(subscriber.events, chatId).map((e) => e.seq);
+export const idsOf = (subscribers: DeliverSubscriber[]) => subscribers.map((s) => s.id).sort((a, b) => a - b);
+export const sorted = (ids: number[]) => [...ids].sort((a, b) => a - b);
+
+/** The Deliveries that carried the event of `chatId` at `seq` (live events have seq 0: pass a predicate). */
+export const deliveriesOf = (call: DeliverCall, chatId: string, seq: number | ((event: ChatEvent) => boolean)) =>
+  call.deliveries.filter((d) =>
+    typeof seq === 'number'
+      ? d.event.chatId === chatId && d.event.seq === seq
+      : d.event.chatId === chatId && seq(d.event),
+  );
+
+/** No breach of the call's shape, nor of any of `subscribers`'. */
+export function expectClean(call: DeliverCall, subscribers: DeliverSubscriber[]) {
+  expect(call.protocolErrors).toEqual([]);
+  for (const subscriber of subscribers) expect(subscriber.protocolErrors).toEqual([]);
 }

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { useChatService } from '../../../test/support/chat.js';
-import { ChatRole, type ChatEvent, type Message } from '../../../proto/gen/chat/v1/chat.js';
-import { group, loggedSeqs, range, send, sql, users, type TestUser } from './helpers.js';
-import { closeAll, is, loggedOf, messageOf, openStream, withBody, type EventStream } from './stream-helpers.js';
+import { until } from '../../../test/support/wait.js';
+import { ChatRole, type Message } from '../../../proto/gen/chat/v1/chat.js';
+import { group, loggedSeqs, range, send, sql, storedLog, users, type TestUser } from './helpers.js';
+import { asLog, closeAll, is, loggedOf, messageOf, openStream, withBody, type EventStream } from './stream-helpers.js';
 
 // Per chat, every logged event exactly once and in seq order: under concurrent writers, across a
 // reconnect with resume cursors, and the streams' own lifecycle (cancel, revoked session).
@@ -18,26 +19,6 @@ afterEach(async () => {
   await closeAll(open);
   open.clear();
 });
-
-/** The stored log of a chat as [seq, kind, message id] rows. */
-async function storedLog(chatId: string) {
-  const rows = await sql<{ seq: number; kind: string; message_id: string | null }>(
-    svc,
-    'SELECT seq, kind, message_id FROM chat_events WHERE chat_id = ? ORDER BY seq',
-    [chatId],
-  );
-  return rows.map((row) => [row.seq, row.message_id ?? undefined]);
-}
-const asLog = (events: ChatEvent[]) => events.map((e) => [e.seq, messageOf(e)?.id]);
-
-/** Polls `check` until it holds or `ms` pass (for state that announces no event). */
-async function eventually(check: () => boolean, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
-    await new Promise<void>((resolve) => setImmediate(resolve));
-  }
-}
 
 describe('ordering and exactly-once', () => {
   it('3 subscribers each get every event of 4 concurrent writers once, in seq order', async () => {
@@ -62,7 +43,7 @@ describe('ordering and exactly-once', () => {
     );
     const lastSeq = 200 + 4 + 1;
     expect(await loggedSeqs(svc, chat.id)).toEqual(range(lastSeq));
-    const stored = await storedLog(chat.id);
+    const stored = await storedLog(svc, chat.id);
 
     for (const stream of streams) {
       await stream.until((e) => e.chatId === chat.id && e.seq === lastSeq, 15_000);
@@ -115,7 +96,7 @@ describe('reconnect and resume', () => {
       ['messageDeleted', 11],
       ['messageCreated', 12],
     ]);
-    expect(asLog(events)).toEqual((await storedLog(chat.id)).slice(3, 12));
+    expect(asLog(events)).toEqual((await storedLog(svc, chat.id)).slice(3, 12));
     expect(messageOf(events.find(is('messageEdited'))!)).toMatchObject({ id: sent[1]!.id, body: 'm2 edited' });
     expect(messageOf(events.find(is('messageDeleted'))!)).toMatchObject({ id: sent[6]!.id, body: '' });
     expect(second.protocolErrors).toEqual([]);
@@ -184,7 +165,7 @@ describe('stream lifecycle', () => {
     await Promise.all(streams.map((stream) => stream.snapshot()));
     expect(svc.app.subscribers()).toBe(baseline + 200);
     await Promise.all(streams.map((stream) => stream.cancel()));
-    await eventually(() => svc.app.subscribers() === baseline, 5_000);
+    await until(() => svc.app.subscribers() === baseline, 'the stream to be unregistered', 5_000);
     expect(svc.app.subscribers()).toBe(baseline);
   });
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 import { errorField, isServiceError } from '../../../lib/errors.js';
+import { as, newAccount } from '../../../test/support/auth.js';
 import type { useChatService } from '../../../test/support/chat.js';
 import type { Chat, Message } from '../../../proto/gen/chat/v1/chat.js';
 
@@ -32,6 +33,16 @@ export const sql = <T = Record<string, unknown>>(svc: ChatService, query: string
 export async function loggedSeqs(svc: ChatService, chatId: string): Promise<number[]> {
   const rows = await sql<{ seq: number }>(svc, 'SELECT seq FROM chat_events WHERE chat_id = ? ORDER BY seq', [chatId]);
   return rows.map((row) => row.seq);
+}
+
+/** The stored log of a chat as [seq, message id] pairs. */
+export async function storedLog(svc: ChatService, chatId: string) {
+  const rows = await sql<{ seq: number; message_id: string | null }>(
+    svc,
+    'SELECT seq, message_id FROM chat_events WHERE chat_id = ? ORDER BY seq',
+    [chatId],
+  );
+  return rows.map((row) => [row.seq, row.message_id ?? undefined]);
 }
 
 /** The chat's stored row. */
@@ -67,10 +78,33 @@ export async function users(svc: ChatService, count: number, tag = 'u'): Promise
   return Promise.all(Array.from({ length: count }, () => svc.user(tag)));
 }
 
+/** One user signed in `count` times: a session (and token) per device. */
+export async function devices(svc: ChatService, count: number): Promise<TestUser[]> {
+  const account = newAccount('dev');
+  const registered = await svc.authService.auth.register(account, as());
+  const logins = await Promise.all(
+    range(count - 1).map(() =>
+      svc.authService.auth.login({ email: account.email, password: account.password, userAgent: 'device' }, as()),
+    ),
+  );
+  return [registered, ...logins].map(({ tokens }) => ({
+    id: registered.user!.id,
+    username: registered.user!.username,
+    token: tokens!.accessToken,
+    md: as(tokens!.accessToken),
+    sessionId: tokens!.sessionId,
+  }));
+}
+
 /** A group owned by `owner` with `members` as MEMBERs. */
 export async function group(svc: ChatService, owner: TestUser, members: TestUser[], title = 'group'): Promise<Chat> {
   const { chat } = await svc.chat.createGroupChat({ title, memberIds: members.map((m) => m.id) }, owner.md);
   return chat!;
+}
+
+/** A group owned by `owner` with the users of `memberIds` as MEMBERs. */
+export async function groupOf(svc: ChatService, owner: TestUser, memberIds: string[], title = 'group'): Promise<Chat> {
+  return (await svc.chat.createGroupChat({ title, memberIds }, owner.md)).chat!;
 }
 
 export async function direct(svc: ChatService, a: TestUser, b: TestUser): Promise<Chat> {
@@ -137,4 +171,19 @@ export async function busyCursors(svc: ChatService, userId: string, count = 500)
     [count, userId, userId],
   );
   return rows.map((row) => ({ chatId: row.id, seq: 0 }));
+}
+
+/** `count` messages of `senderId` written straight into the chat's log (seqs 1..count). */
+export async function bulkLog(svc: ChatService, chatId: string, senderId: string, count: number) {
+  await sql(
+    svc,
+    `WITH m AS (
+       INSERT INTO messages (id, chat_id, seq, sender_id, body, client_message_id, created_at)
+       SELECT gen_random_uuid(), ?, s, ?, 'bulk ' || s, 'bulk-' || s, now() FROM generate_series(1, ?) s
+       RETURNING id, seq)
+     INSERT INTO chat_events (chat_id, seq, kind, message_id, data, created_at)
+     SELECT ?, seq, 'message_created', id, '{}', now() FROM m`,
+    [chatId, senderId, count, chatId],
+  );
+  await sql(svc, 'UPDATE chats SET last_seq = ? WHERE id = ?', [count, chatId]);
 }

@@ -49,6 +49,23 @@ export const withBody =
 export const loggedOf = (events: readonly ChatEvent[], chatId: string) =>
   events.filter((event) => event.chatId === chatId && event.seq > 0);
 
+/** Message events as [seq, message id] pairs, to compare with `storedLog`. */
+export const asLog = (events: ChatEvent[]) => events.map((e) => [e.seq, messageOf(e)?.id]);
+
+/** The events of one chat as [kind, seq] pairs. */
+export const kindsOf = (events: readonly ChatEvent[], chatId: string) =>
+  events.filter((e) => e.chatId === chatId).map((e) => [e.kind?.$case, e.seq]);
+
+/** The event of `chatId` at `seq`. */
+export const atSeq =
+  (chatId: string, seq: number): EventPredicate =>
+  (e) =>
+    e.chatId === chatId && e.seq === seq;
+
+export const typingOf = (event: ChatEvent) => (event.kind?.$case === 'typing' ? event.kind.typing : undefined);
+export const receiptOf = (event: ChatEvent) =>
+  event.kind?.$case === 'readReceipt' ? event.kind.readReceipt : undefined;
+
 const describe = (event: ChatEvent) => `${event.kind?.$case ?? '?'}(${event.chatId.slice(0, 8)}@${event.seq})`;
 
 interface Waiter {

@@ -3,9 +3,18 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { callMetadata } from '../../../lib/grpc/metadata.js';
 import { as, expiredAccessToken, newAccount } from '../../../test/support/auth.js';
 import { useChatService } from '../../../test/support/chat.js';
-import { ChatRole, type ChatEvent } from '../../../proto/gen/chat/v1/chat.js';
+import { ChatRole } from '../../../proto/gen/chat/v1/chat.js';
 import { busyCursors, direct, group, send, users, type TestUser } from './helpers.js';
-import { closeAll, is, messageOf, openStream, withBody, type EventStream } from './stream-helpers.js';
+import {
+  closeAll,
+  is,
+  messageOf,
+  openStream,
+  receiptOf,
+  typingOf,
+  withBody,
+  type EventStream,
+} from './stream-helpers.js';
 
 // Live delivery: the snapshot, every kind of event, typing and its expiry, chats that appear
 // while subscribed, other devices. Typing expires after 300 ms here so that expiry is quick, and
@@ -23,9 +32,6 @@ afterEach(async () => {
   await closeAll(open);
   open.clear();
 });
-
-const typingOf = (event: ChatEvent) => (event.kind?.$case === 'typing' ? event.kind.typing : undefined);
-const receiptOf = (event: ChatEvent) => (event.kind?.$case === 'readReceipt' ? event.kind.readReceipt : undefined);
 
 describe('snapshot', () => {
   it('comes first and lists every chat of the caller with its lastSeq', async () => {
