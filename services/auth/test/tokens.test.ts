@@ -6,7 +6,7 @@ import { callMetadata } from '../../../lib/grpc/metadata.js';
 import { newKeyPair, privateKeySet } from '../../../lib/jwt-keys.js';
 import { as, newAccount, useAuthService } from '../../../test/support/auth.js';
 import { testSigner } from '../../../test/support/keys.js';
-import { statusOf as code } from '../../../test/support/wait.js';
+import { statusOf as code, until } from '../../../test/support/wait.js';
 
 // Attacks on the access token. Each forged token is checked against ValidateSession (with and
 // without allow_expired, which may relax `exp` and nothing else) and against an ordinary
@@ -193,9 +193,7 @@ describe('expired tokens', () => {
     expect(decodeJwt(token).exp).toBe(expiresAt.getTime() / 1000);
     await expect(answers(token)).resolves.toEqual(ACCEPTED);
     // jose treats a token as expired once the current whole second reaches `exp`.
-    while (Date.now() < expiresAt.getTime()) {
-      await new Promise((resolve) => setTimeout(resolve, expiresAt.getTime() - Date.now() + 1));
-    }
+    await until(() => Date.now() >= expiresAt.getTime(), 'the token to reach its exp', 5_000);
     await expect(answers(token)).resolves.toEqual(EXPIRED);
     const me = await svc.auth.validateSession({ allowExpired: true }, as(token));
     expect(me).toMatchObject({ userId: session.userId, sessionId: session.sessionId });

@@ -76,7 +76,9 @@ describe.skipIf(!redis)('two chat-service instances sharing Redis', () => {
     });
     stream.on('error', () => {});
     await until(() => two.subscribers() > 0, 'the stream to be registered on instance two', 5_000);
-    // Started on one instance, refreshed on the other within the TTL, several times.
+    // Started on one instance, refreshed on the other within the TTL, several times. The waits
+    // are part of what is tested (no event marks time passing): refreshes a quarter TTL apart,
+    // so that the end falls due a TTL after the last one, on the instance that took it.
     await one.chat.setTyping({ chatId: chat.id, typing: true }, a.md);
     for (let i = 0; i < 3; i++) {
       await new Promise((r) => setTimeout(r, TYPING_TTL_MS / 4));
