@@ -1,4 +1,5 @@
-import { userInputError } from './errors.js';
+import { badUserInput } from './errors.js';
+import type { PageInfo } from './generated/resolvers.js';
 
 /**
  * Connection cursors are opaque to clients: a message cursor wraps its seq, a chat cursor the
@@ -15,7 +16,7 @@ const MAX_ACTIVITY = 2n ** 63n - 1n;
 
 function decode(kind: string, cursor: string, field: string): string {
   const text = Buffer.from(cursor, 'base64url').toString();
-  if (!text.startsWith(`${kind}:`)) throw userInputError(field, `${field} is not a valid cursor`);
+  if (!text.startsWith(`${kind}:`)) throw badUserInput(field, `${field} is not a valid cursor`);
   return text.slice(kind.length + 1);
 }
 
@@ -23,8 +24,7 @@ export const messageCursor = (seq: number) => encode('m', String(seq));
 
 export function messageSeqFrom(cursor: string, field: string): number {
   const value = decode('m', cursor, field);
-  if (!/^\d{1,10}$/.test(value) || Number(value) > MAX_SEQ)
-    throw userInputError(field, `${field} is not a valid cursor`);
+  if (!/^\d{1,10}$/.test(value) || Number(value) > MAX_SEQ) throw badUserInput(field, `${field} is not a valid cursor`);
   return Number(value);
 }
 
@@ -33,7 +33,7 @@ export const chatCursor = (serviceCursor: string) => encode('c', serviceCursor);
 export function chatCursorFrom(cursor: string, field: string): string {
   const value = decode('c', cursor, field);
   if (!/^\d{1,19}$/.test(value) || BigInt(value) > MAX_ACTIVITY) {
-    throw userInputError(field, `${field} is not a valid cursor`);
+    throw badUserInput(field, `${field} is not a valid cursor`);
   }
   return value;
 }
@@ -43,15 +43,34 @@ export const memberCursor = (userId: string) => encode('u', userId);
 
 export function memberUserIdFrom(cursor: string, field: string): string {
   const value = decode('u', cursor, field);
-  if (!/^[0-9a-f-]{36}$/i.test(value)) throw userInputError(field, `${field} is not a valid cursor`);
+  if (!/^[0-9a-f-]{36}$/i.test(value)) throw badUserInput(field, `${field} is not a valid cursor`);
   return value;
+}
+
+/**
+ * The `pageInfo` of every connection: the service's flags for the page (none: false) and the
+ * cursors of its first and last item (none on an empty page).
+ */
+export function pageInfoOf<T>(
+  items: readonly T[],
+  cursorOf: (item: T) => string,
+  page: { hasNextPage: boolean; hasPreviousPage: boolean } | undefined,
+): PageInfo {
+  const first = items[0];
+  const last = items.at(-1);
+  return {
+    hasNextPage: page?.hasNextPage ?? false,
+    hasPreviousPage: page?.hasPreviousPage ?? false,
+    startCursor: first !== undefined ? cursorOf(first) : null,
+    endCursor: last !== undefined ? cursorOf(last) : null,
+  };
 }
 
 /** `chatEvents(resume:)`: each `afterSeq` a seq (0 or more); checked before any stream opens. */
 export function resumeCursorsFrom<T extends { afterSeq: number }>(resume: readonly T[], field: string): T[] {
   for (const cursor of resume) {
     if (!Number.isInteger(cursor.afterSeq) || cursor.afterSeq < 0 || cursor.afterSeq > MAX_SEQ) {
-      throw userInputError(field, `${field}: afterSeq must be a seq (0 to ${MAX_SEQ})`);
+      throw badUserInput(field, `${field}: afterSeq must be a seq (0 to ${MAX_SEQ})`);
     }
   }
   return [...resume];

@@ -39,10 +39,10 @@ const SAFE_MESSAGE: Partial<Record<ErrorCode, string>> = {
 };
 
 /**
- * The extensions the gateway sets on its errors (yoga adds `http`, which it strips from what
- * clients get). Errors of graphql-js and yoga themselves may carry codes of their own
- * (GRAPHQL_VALIDATION_FAILED, BAD_REQUEST, …), so a reader compares a code, never assumes it
- * is one of these.
+ * The extensions the gateway sets on its errors, besides yoga's own `http` (the status over HTTP,
+ * which yoga and ws-connection.ts strip from what clients get). Errors of graphql-js and yoga
+ * themselves may carry codes of their own (GRAPHQL_VALIDATION_FAILED, BAD_REQUEST, …), so a
+ * reader compares a code, never assumes it is one of these.
  */
 declare module 'graphql' {
   interface GraphQLErrorExtensions {
@@ -62,16 +62,13 @@ declare module 'graphql' {
 export const unauthenticated = (message: string) =>
   new GraphQLError(message, { extensions: { code: ErrorCode.Unauthenticated } });
 
-/** Refused whoever asks; `http` is the status yoga answers it with over HTTP. */
+/** Not allowed; `http`, when given, is the status yoga answers it with over HTTP. */
 export const forbidden = (message: string, http?: { status: number }) =>
   new GraphQLError(message, { extensions: { code: ErrorCode.Forbidden, ...(http ? { http } : {}) } });
 
 /** `no such <what>`: also what a non-member hears of a chat, as if it did not exist. */
 export const notFound = (what: string) =>
   new GraphQLError(`no such ${what}`, { extensions: { code: ErrorCode.NotFound } });
-
-/** Being replaced by `badUserInput`. */
-export const userInputError = (field: string, message: string) => badUserInput(field, message);
 
 /** An argument the gateway refuses before calling anything, e.g. one out of range. */
 export const badUserInput = (field: string, message: string) =>

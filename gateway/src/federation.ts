@@ -1,6 +1,6 @@
 import { GraphQLError, Kind, parse, print, type DefinitionNode, type ValidationRule } from 'graphql';
 import type { GatewayContext } from './context.js';
-import { ErrorCode, userInputError } from './errors.js';
+import { badUserInput, notFound } from './errors.js';
 import type { ChatModel, MessageModel, UserModel } from './mappers.js';
 
 /**
@@ -64,12 +64,10 @@ interface Representation {
 function representation(value: unknown): Representation {
   const { __typename, id } = (value ?? {}) as Record<string, unknown>;
   if (typeof __typename !== 'string' || !ENTITY_TYPES.has(__typename) || typeof id !== 'string') {
-    throw userInputError('representations', 'a representation is { __typename: "User" | "Chat" | "Message", id }');
+    throw badUserInput('representations', 'a representation is { __typename: "User" | "Chat" | "Message", id }');
   }
   return { __typename: __typename as Representation['__typename'], id };
 }
-
-const notFound = (what: string) => new GraphQLError(`no such ${what}`, { extensions: { code: ErrorCode.NotFound } });
 
 /**
  * Each representation as the typed lookups answer it, batched per type: a `User` as `user(id)`
@@ -80,7 +78,7 @@ const notFound = (what: string) => new GraphQLError(`no such ${what}`, { extensi
  */
 async function entities(representations: readonly unknown[], ctx: GatewayContext): Promise<Promise<Entity | null>[]> {
   if (representations.length > MAX_REPRESENTATIONS) {
-    throw userInputError(
+    throw badUserInput(
       'representations',
       `at most ${MAX_REPRESENTATIONS} representations a call, got ${representations.length}`,
     );

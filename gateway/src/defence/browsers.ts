@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { createGraphQLError, type GraphiQLOptions, type Plugin, type YogaServerOptions } from 'graphql-yoga';
+import type { GraphiQLOptions, Plugin, YogaServerOptions } from 'graphql-yoga';
 import { z } from 'zod';
-import { ErrorCode } from '../errors.js';
+import { forbidden } from '../errors.js';
 
 /**
  * What browsers may do with the gateway. Its clients authenticate with a bearer token in a
@@ -92,9 +92,9 @@ export function useCsrfPrevention(): Plugin {
       const type = request.headers.get('content-type')?.toLowerCase();
       const preflighted = type !== undefined && !SIMPLE_CONTENT_TYPES.some((simple) => type.startsWith(simple));
       if (preflighted || CSRF_HEADERS.some((name) => request.headers.has(name))) return;
-      throw createGraphQLError(
+      throw forbidden(
         `this request could come from any web page: send it as a JSON POST, or with one of the headers ${CSRF_HEADERS.join(', ')}`,
-        { extensions: { http: { status: 403 }, code: ErrorCode.Forbidden } },
+        { status: 403 },
       );
     },
   };

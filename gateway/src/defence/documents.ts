@@ -1,6 +1,6 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import {
-  GraphQLError,
+  type GraphQLError,
   NoSchemaIntrospectionCustomRule,
   specifiedRules,
   type DocumentNode,
@@ -10,7 +10,7 @@ import {
   type ValidationRule,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { ErrorCode } from '../errors.js';
+import { limitExceeded } from '../errors.js';
 import { NoFederationRule } from '../federation.js';
 
 /**
@@ -54,9 +54,7 @@ export type DocumentLimit = (typeof DocumentLimit)[keyof typeof DocumentLimit];
 
 /** graphql-armor words its refusals as syntax errors; they are not. */
 const limitError = (error: GraphQLError, limit: DocumentLimit) =>
-  new GraphQLError(error.message.replace(/^Syntax Error: /, ''), {
-    extensions: { code: ErrorCode.LimitExceeded, limit },
-  });
+  limitExceeded(error.message.replace(/^Syntax Error: /, ''), limit);
 
 /**
  * A refusal in validation is reported, not thrown: a throw would leave graphql's `validate` and
@@ -142,8 +140,7 @@ function maxFieldsRule(max: number): ValidationRule {
       Document: {
         leave: () => {
           if (fields <= max) return;
-          const error = new GraphQLError(`Fields limit of ${max} exceeded, found ${fields}.`);
-          context.reportError(limitError(error, DocumentLimit.Fields));
+          context.reportError(limitExceeded(`Fields limit of ${max} exceeded, found ${fields}.`, DocumentLimit.Fields));
         },
       },
     };

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
-import { GraphQLError } from 'graphql';
+import type { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { ConfigError } from '../../../lib/env.js';
+import { untrustedDocument } from '../errors.js';
 
 /**
  * Trusted documents (persisted documents): the web client's operations are extracted at build
@@ -39,16 +40,15 @@ export const TrustedDocumentCode = {
 } as const;
 export type TrustedDocumentCode = (typeof TrustedDocumentCode)[keyof typeof TrustedDocumentCode];
 
-/** A request's error (status 400 over HTTP, as a validation error's; nothing of it ran). */
-const refusal = (message: string, code: TrustedDocumentCode) =>
-  new GraphQLError(message, { extensions: { code, http: { spec: true, status: 400 } } });
-
 const errors = {
   notFound: () =>
-    refusal('unknown documentId: it is not one of the documents this gateway trusts', TrustedDocumentCode.NotFound),
-  idRequired: () => refusal('no documentId and no query: send a documentId', TrustedDocumentCode.IdRequired),
+    untrustedDocument(
+      'unknown documentId: it is not one of the documents this gateway trusts',
+      TrustedDocumentCode.NotFound,
+    ),
+  idRequired: () => untrustedDocument('no documentId and no query: send a documentId', TrustedDocumentCode.IdRequired),
   textRefused: () =>
-    refusal(
+    untrustedDocument(
       'this gateway runs only trusted documents: send the documentId of a known document, not query text',
       TrustedDocumentCode.TextRefused,
     ),

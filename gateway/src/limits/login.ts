@@ -5,7 +5,7 @@ import { isServiceError } from '../../../lib/errors.js';
 import type { Logger } from '../../../lib/logger.js';
 import { addressKey } from './client-address.js';
 import { describeRate, type Rate } from './rate.js';
-import { rateLimited, refusalOf } from './refusal.js';
+import { refused, refusalOf } from './refusal.js';
 import type { LimiterStore } from './store.js';
 import type { FieldGuard } from './guard.js';
 
@@ -109,7 +109,7 @@ export function loginGuard(
       onRefused(names.get(refusal.label) ?? 'login');
       // Not an attempt: the limits that let it through get their point back.
       await giveBack();
-      throw rateLimited(refusal.label, refusal.res.msBeforeNext);
+      throw refused(refusal.label, refusal.res);
     }
 
     let result: unknown;

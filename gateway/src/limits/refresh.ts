@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from '../../../lib/logger.js';
 import type { AuthPayloadModel } from '../mappers.js';
 import { describeRate, type Rate } from './rate.js';
-import { rateLimited, refusalOf } from './refusal.js';
+import { refused, refusalOf } from './refusal.js';
 import type { LimiterStore } from './store.js';
 import type { FieldGuard } from './guard.js';
 
@@ -34,7 +34,7 @@ export function refreshGuard(
     const held = await heldBack.get(tokenKey(given));
     if (held) {
       onRefused('refresh-session');
-      throw rateLimited(label, held.msBeforeNext);
+      throw refused(label, held);
     }
     const result = await run();
     const tokens = (result as AuthPayloadModel | undefined)?.tokens;

@@ -1,6 +1,5 @@
-import { GraphQLError } from 'graphql';
 import { RateLimiterRes } from 'rate-limiter-flexible';
-import { ErrorCode } from '../errors.js';
+import { rateLimited } from '../errors.js';
 
 /** A limit as clients hear of it: what is limited, by what key, at which rate. */
 export interface Limit {
@@ -16,12 +15,7 @@ export const retryAfterSeconds = (msBeforeNext: number) => Math.max(1, Math.ceil
  * The refusal of a call over a limit: `RATE_LIMITED`, with `retryAfter` in whole seconds. Thrown
  * by a field's resolver before it calls anything, so nothing of the call is done.
  */
-export function rateLimited(label: string, msBeforeNext: number): GraphQLError {
-  const retryAfter = retryAfterSeconds(msBeforeNext);
-  return new GraphQLError(`Rate limit exceeded (${label}); retry in ${retryAfter} s`, {
-    extensions: { code: ErrorCode.RateLimited, retryAfter },
-  });
-}
+export const refused = (label: string, res: RateLimiterRes) => rateLimited(label, retryAfterSeconds(res.msBeforeNext));
 
 /** A limiter's answer when it refused (rate-limiter-flexible rejects with a RateLimiterRes). */
 export const refusalOf = (reason: unknown): RateLimiterRes | undefined =>
@@ -32,8 +26,8 @@ export async function take(limit: Limit, key: string): Promise<RateLimiterRes> {
   try {
     return await limit.consume(key);
   } catch (reason) {
-    const refused = refusalOf(reason);
-    if (refused) throw rateLimited(limit.label, refused.msBeforeNext);
+    const res = refusalOf(reason);
+    if (res) throw refused(limit.label, res);
     throw reason;
   }
 }

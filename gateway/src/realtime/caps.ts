@@ -1,5 +1,4 @@
-import { GraphQLError } from 'graphql';
-import { ErrorCode, userInputError } from '../errors.js';
+import { badUserInput, limitExceeded } from '../errors.js';
 
 /** Caps on what one user holds open on one gateway instance (counted per instance, not across). */
 export interface RealtimeCapsConfig {
@@ -15,9 +14,6 @@ export interface RealtimeCapsConfig {
 
 /** A slot taken under a cap; giving it back more than once is harmless. */
 export type Release = () => void;
-
-export const limitExceeded = (message: string) =>
-  new GraphQLError(message, { extensions: { code: ErrorCode.LimitExceeded } });
 
 /**
  * The per-user counts behind the caps: each socket and subscription takes a slot when it opens
@@ -59,7 +55,7 @@ export function createRealtimeCaps(config: RealtimeCapsConfig) {
     /** More resume cursors than a user may have chats is BAD_USER_INPUT on `resume`. */
     checkResume(resume: readonly unknown[]): void {
       if (resume.length > config.resumeCursors) {
-        throw userInputError('resume', `resume may carry at most ${config.resumeCursors} cursors (one per chat)`);
+        throw badUserInput('resume', `resume may carry at most ${config.resumeCursors} cursors (one per chat)`);
       }
     },
   };

@@ -1,7 +1,6 @@
-import { GraphQLError } from 'graphql';
 import { ChatKind, ChatRole as ChatRoleProto } from '../../../proto/gen/chat/v1/chat.js';
-import { chatCursor, chatCursorFrom, memberCursor, memberUserIdFrom } from '../cursors.js';
-import { ErrorCode, userInputError } from '../errors.js';
+import { chatCursor, chatCursorFrom, memberCursor, memberUserIdFrom, pageInfoOf } from '../cursors.js';
+import { badUserInput, notFound } from '../errors.js';
 import type { ChatRole, Resolvers } from '../generated/resolvers.js';
 import { required, type ChatModel } from '../mappers.js';
 import { historyOnly, sameHistory, type ChatWithHistory } from './history-lookahead.js';
@@ -50,7 +49,7 @@ export const chatResolvers: Resolvers = {
         return chat;
       }
       const chat = await ctx.loaders.chats.load(id);
-      if (!chat) throw new GraphQLError('no such chat', { extensions: { code: ErrorCode.NotFound } });
+      if (!chat) throw notFound('chat');
       return chat;
     },
   },
@@ -82,16 +81,7 @@ export const chatResolvers: Resolvers = {
   ChatConnection: {
     edges: (connection) =>
       connection.edges.map((edge) => ({ cursor: chatCursor(edge.cursor), node: required(edge.chat, 'chat') })),
-    pageInfo: (connection) => {
-      const first = connection.edges[0];
-      const last = connection.edges.at(-1);
-      return {
-        hasNextPage: connection.pageInfo?.hasNextPage ?? false,
-        hasPreviousPage: connection.pageInfo?.hasPreviousPage ?? false,
-        startCursor: first ? chatCursor(first.cursor) : null,
-        endCursor: last ? chatCursor(last.cursor) : null,
-      };
-    },
+    pageInfo: (connection) => pageInfoOf(connection.edges, (edge) => chatCursor(edge.cursor), connection.pageInfo),
   },
   Chat: {
     kind: (chat) => (chat.kind === ChatKind.CHAT_KIND_DIRECT ? 'DIRECT' : 'GROUP'),
@@ -109,11 +99,11 @@ export const chatResolvers: Resolvers = {
     // The same list as a connection; chat-service checks membership and the page limits.
     membersConnection: async (chat, { first, after, last, before }, ctx) => {
       if ((first != null || after != null) && (last != null || before != null)) {
-        throw userInputError('last', 'give first/after or last/before, not both');
+        throw badUserInput('last', 'give first/after or last/before, not both');
       }
       // chat-service reads 0 as "the default size"; a connection asked for 0 is a mistake.
-      if (first != null && first < 1) throw userInputError('first', 'first must be between 1 and 500');
-      if (last != null && last < 1) throw userInputError('last', 'last must be between 1 and 500');
+      if (first != null && first < 1) throw badUserInput('first', 'first must be between 1 and 500');
+      if (last != null && last < 1) throw badUserInput('last', 'last must be between 1 and 500');
       const page = await ctx.chat.listMembers(
         {
           chatId: chat.id,
@@ -132,16 +122,7 @@ export const chatResolvers: Resolvers = {
   ChatMemberConnection: {
     edges: ({ chatId, page }) =>
       page.members.map((member) => ({ cursor: memberCursor(member.userId), node: { ...member, chatId } })),
-    pageInfo: ({ page }) => {
-      const first = page.members[0];
-      const last = page.members.at(-1);
-      return {
-        hasNextPage: page.hasNextPage,
-        hasPreviousPage: page.hasPreviousPage,
-        startCursor: first ? memberCursor(first.userId) : null,
-        endCursor: last ? memberCursor(last.userId) : null,
-      };
-    },
+    pageInfo: ({ page }) => pageInfoOf(page.members, (member) => memberCursor(member.userId), page),
   },
   ChatMember: {
     user: async (member, _args, ctx) => required((await ctx.loaders.users.load(member.userId)) ?? undefined, 'member'),

@@ -1,6 +1,6 @@
-import { messageCursor, messageSeqFrom } from '../cursors.js';
+import { messageCursor, messageSeqFrom, pageInfoOf } from '../cursors.js';
 import type { GatewayContext } from '../context.js';
-import { userInputError } from '../errors.js';
+import { badUserInput } from '../errors.js';
 import type { Resolvers } from '../generated/resolvers.js';
 import { required, type MessageConnectionModel } from '../mappers.js';
 
@@ -17,7 +17,7 @@ export async function historyPage(
   chatId: string,
   args: PageArgs,
 ): Promise<MessageConnectionModel> {
-  if (args.first != null && args.last != null) throw userInputError('last', 'give first or last, not both');
+  if (args.first != null && args.last != null) throw badUserInput('last', 'give first or last, not both');
   return ctx.chat.listMessages(
     {
       chatId,
@@ -58,16 +58,7 @@ export const messageResolvers: Resolvers = {
   },
   MessageConnection: {
     edges: (page) => page.messages.map((message) => ({ cursor: messageCursor(message.seq), node: message })),
-    pageInfo: (page) => {
-      const first = page.messages[0];
-      const last = page.messages.at(-1);
-      return {
-        hasNextPage: page.pageInfo?.hasNextPage ?? false,
-        hasPreviousPage: page.pageInfo?.hasPreviousPage ?? false,
-        startCursor: first ? messageCursor(first.seq) : null,
-        endCursor: last ? messageCursor(last.seq) : null,
-      };
-    },
+    pageInfo: (page) => pageInfoOf(page.messages, (message) => messageCursor(message.seq), page.pageInfo),
   },
   Message: {
     sender: async (message, _args, ctx) =>

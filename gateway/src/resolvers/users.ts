@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { isServiceError } from '../../../lib/errors.js';
-import { userInputError } from '../errors.js';
+import { badUserInput } from '../errors.js';
 import type { Resolvers } from '../generated/resolvers.js';
 import { required, type UserModel } from '../mappers.js';
 
@@ -15,7 +15,7 @@ export const userResolvers: Resolvers = {
     },
     user: (_root, { id }, ctx) => ctx.loaders.users.load(id),
     searchUsers: async (_root, { query, first }, ctx) => {
-      if (first < 1 || first > SEARCH_MAX) throw userInputError('first', `first must be between 1 and ${SEARCH_MAX}`);
+      if (first < 1 || first > SEARCH_MAX) throw badUserInput('first', `first must be between 1 and ${SEARCH_MAX}`);
       // Username matches first, then display-name matches of other users, up to `first`.
       const [byName, byProfile] = await Promise.all([
         ctx.auth.searchUsers({ query, limit: first }, ctx.call),
