@@ -14,14 +14,17 @@ import { cmdlineOf, descendants, findBelow } from '../support/processes.js';
 import { haveRedisServer, startRedisServer, type RedisServer } from '../support/redis-server.js';
 import { startSystem, type System } from '../support/system.js';
 import { until } from '../support/wait.js';
-import { Api, Device, Senders, Session, type AuthAnswer, type Outcome } from './clients.js';
+import { Api, type Outcome } from './clients/api.js';
+import { Device } from './clients/device.js';
+import { Senders } from './clients/senders.js';
+import { Session, type AuthAnswer } from './clients/session.js';
 import { judge, type Stored } from './verdict.js';
 
 /**
  * Crash-only (issue #12): the whole system as `npm start` runs it — its own embedded PostgreSQL,
  * its own Redis, two chat-service instances — carries live traffic between 20 users with two
  * devices each (direct chats and a group), while every kind of process is SIGKILLed in turn,
- * Redis restarted and sockets cut. Clients behave as the web client does (clients.ts): they
+ * Redis restarted and sockets cut. Clients behave as the web client does (clients/): they
  * resume from their cursors and retry sends with the same clientMessageId. At the end every
  * acknowledged message must be stored once and delivered to every member's every device exactly
  * once, in order (verdict.ts, itself tested by verdict.test.ts).
@@ -52,6 +55,11 @@ let redis: RedisServer | undefined;
 let system: System | undefined;
 const devices: Device[] = [];
 const log = (line: string) => process.stdout.write(`[chaos] ${line}\n`);
+/**
+ * The sleeps below pace the scenario itself (the send rate, the fault schedule, how long Redis
+ * stays away, the quiet end of the traffic): they are the load, not waits for a state, which
+ * wait with `until`.
+ */
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeAll(async () => {

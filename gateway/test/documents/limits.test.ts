@@ -1,101 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, type Client, type FormattedExecutionResult } from 'graphql-ws';
-import WebSocket from 'ws';
-import { as, newAccount } from '../../test/support/auth.js';
-import { startGateway, type GraphQLResponse } from '../../test/support/gateway.js';
-import { useStack } from '../../test/support/stack.js';
-import type { GatewayApp } from '../src/app.js';
+import { describe, expect, it } from 'vitest';
+import { as } from '../../../test/support/auth.js';
+import { useStack } from '../../../test/support/stack.js';
+import { ME, get, overWs, post, registration, wsClient, type ErrorShape } from './helpers.js';
 
-// Limits on GraphQL documents (gateway/src/defence/documents.ts): tokens, depth, aliases,
-// directives and cost, refused before anything runs with LIMIT_EXCEEDED, over HTTP (POST and GET)
-// and graphql-ws, where the refusal is an `error` for that operation only. The web client's
-// operations and the largest legitimate request (a resume with a cursor for each of 2,000 chats,
-// inline or as variables) fit the defaults. Production mode hides introspection, GraphiQL and
-// field suggestions, each switchable.
+// The default limits on documents (gateway/src/defence/documents.ts), and the room they leave
+// for the web client's operations and the largest legitimate request.
 
-const stack = useStack('gw_documents');
-
-type ErrorShape = NonNullable<GraphQLResponse['errors']>[number];
-interface Answer extends GraphQLResponse {
-  status: number;
-}
-
-/** A POST as the web client sends it. */
-async function post(port: number, query: string, variables: Record<string, unknown> = {}, token?: string) {
-  const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/graphql-response+json, application/json',
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: JSON.stringify({ query, variables }),
-  });
-  return { ...((await res.json()) as GraphQLResponse), status: res.status } satisfies Answer;
-}
-
-/** A GET, with the header that tells the gateway it is no cross-site request. */
-async function get(port: number, query: string) {
-  const url = new URL(`http://127.0.0.1:${port}/graphql`);
-  url.searchParams.set('query', query);
-  const res = await fetch(url, {
-    headers: { accept: 'application/graphql-response+json, application/json', 'x-graphql-yoga-csrf': '1' },
-  });
-  return { ...((await res.json()) as GraphQLResponse), status: res.status } satisfies Answer;
-}
-
-const clients: Client[] = [];
-afterAll(async () => {
-  for (const client of clients) await client.dispose();
-});
-
-/** A graphql-ws client that counts its sockets' closes: a refused operation must not close one. */
-function wsClient(port: number, token: string) {
-  const closes: number[] = [];
-  const client = createClient({
-    url: `ws://127.0.0.1:${port}/graphql`,
-    webSocketImpl: WebSocket,
-    retryAttempts: 0,
-    lazy: false,
-    // Closes are counted here; a gateway stopped at the end of a test closes its sockets.
-    onNonLazyError: () => {},
-    connectionParams: { authorization: `Bearer ${token}` },
-    on: { closed: (event) => void closes.push((event as { code: number }).code) },
-  });
-  clients.push(client);
-  return { client, closes };
-}
-
-/**
- * One operation over graphql-ws: its first result, or the errors of its `error` message. Queries
- * end by themselves; `dispose` ends a subscription (its socket stays open: the client is not lazy).
- */
-function overWs(client: Client, query: string, variables: Record<string, unknown> = {}) {
-  let dispose = () => {};
-  const outcome = new Promise<{
-    result?: FormattedExecutionResult<Record<string, unknown>, unknown>;
-    errors?: ErrorShape[];
-  }>((resolve) => {
-    dispose = client.subscribe(
-      { query, variables },
-      {
-        next: (result) => resolve({ result }),
-        error: (errors) => resolve({ errors: errors as ErrorShape[] }),
-        complete: () => {},
-      },
-    );
-  });
-  return Object.assign(outcome, { dispose: () => dispose() });
-}
-
-const ME = '{ me { id username } }';
-const REGISTER = 'mutation ($input: RegisterInput!) { register(input: $input) { accessToken } }';
-const registration = () => {
-  const { email, username, password } = newAccount('doc');
-  return { email, username, password };
-};
+const stack = useStack('gw_documents_limits');
 
 /** Nothing was written: the account the refused request would have created can still be made. */
 async function notRegistered(input: ReturnType<typeof registration>) {
@@ -202,7 +115,7 @@ describe('document limits (defaults)', () => {
 
 /** The web client's operations, each with the fragments it spreads, as it sends them. */
 function webClientOperations(): Map<string, string> {
-  const source = readFileSync(new URL('../../web/src/api/operations.ts', import.meta.url), 'utf8');
+  const source = readFileSync(new URL('../../../web/src/api/operations.ts', import.meta.url), 'utf8');
   const documents = [...source.matchAll(/graphql\(`([\s\S]*?)`\)/g)].map((match) => match[1]!);
   const fragments = new Map(
     documents.flatMap((d) => (/^\s*fragment (\w+)/.exec(d) ? [[/fragment (\w+)/.exec(d)![1]!, d]] : [])),
@@ -284,123 +197,4 @@ describe('room for legitimate requests (defaults)', () => {
       expect(closes).toEqual([]);
     },
   );
-});
-
-describe('introspection, GraphiQL and field suggestions', () => {
-  const gateways: Record<string, GatewayApp> = {};
-  const modes = {
-    development: { NODE_ENV: 'development' },
-    production: { NODE_ENV: 'production' },
-    'production, switched on': {
-      NODE_ENV: 'production',
-      GRAPHQL_INTROSPECTION: 'on',
-      GRAPHIQL: 'on',
-      GRAPHQL_FIELD_SUGGESTIONS: 'on',
-    },
-    'development, switched off': { NODE_ENV: 'development', GRAPHQL_INTROSPECTION: 'off', GRAPHIQL: 'off' },
-  };
-  beforeAll(async () => {
-    for (const [mode, env] of Object.entries(modes)) {
-      gateways[mode] = await startGateway(
-        [stack.chatService.authService.app.port],
-        { ...env, PROFILES_GRPC_ADDR: `127.0.0.1:${stack.profilesService.app.port}` },
-        [stack.chatService.app.port],
-      );
-    }
-  });
-  afterAll(async () => {
-    for (const gateway of Object.values(gateways)) await gateway.stop();
-  });
-
-  const INTROSPECTION = '{ __schema { queryType { name } } }';
-  const TYPE = '{ __type(name: "User") { name } }';
-  const graphiqlPage = (port: number) =>
-    fetch(`http://127.0.0.1:${port}/graphql`, { headers: { accept: 'text/html' } });
-
-  it('answers introspection and serves GraphiQL in development, and not in production unless switched on', async () => {
-    const expected = {
-      development: true,
-      production: false,
-      'production, switched on': true,
-      'development, switched off': false,
-    };
-    for (const [mode, on] of Object.entries(expected)) {
-      const port = gateways[mode]!.port;
-      for (const query of [INTROSPECTION, TYPE]) {
-        const res = await post(port, query);
-        if (on) {
-          expect(res.errors, mode).toBeUndefined();
-        } else {
-          expect(res.status, mode).toBe(400);
-          expect(res.errors?.[0]?.message, mode).toMatch(/^GraphQL introspection has been disabled/);
-        }
-      }
-      // __typename is no introspection: the web client asks for it everywhere.
-      expect((await post(port, '{ __typename }')).data, mode).toEqual({ __typename: 'Query' });
-      const page = await graphiqlPage(port);
-      const html = await page.text();
-      if (on) {
-        expect(page.status, mode).toBe(200);
-        expect(page.headers.get('content-type'), mode).toMatch(/^text\/html/);
-        expect(html, mode).toContain('YogaGraphiQL');
-      } else {
-        expect(page.headers.get('content-type') ?? '', mode).not.toMatch(/^text\/html/);
-        expect(html, mode).not.toContain('YogaGraphiQL');
-      }
-    }
-    // Over graphql-ws as well.
-    const a = await stack.user('docprod');
-    for (const [mode, on] of Object.entries(expected)) {
-      const { client } = wsClient(gateways[mode]!.port, a.token);
-      const res = await overWs(client, INTROSPECTION);
-      if (on) expect(res.result?.data, mode).toEqual({ __schema: { queryType: { name: 'Query' } } });
-      else expect(res.errors?.[0]?.message, mode).toMatch(/^GraphQL introspection has been disabled/);
-    }
-  });
-
-  it('hides "Did you mean" in a subscription\'s variable errors over graphql-ws', async () => {
-    const a = await stack.user('docsubsug');
-    const { client } = wsClient(gateways.development!.port, a.token);
-    const answer = await overWs(
-      client,
-      'subscription ($resume: [ChatCursorInput!]) { chatEvents(resume: $resume) { __typename } }',
-      { resume: [{ chatId: '00000000-0000-4000-8000-000000000000', aftrSeq: 1 }] },
-    );
-    const message = (answer.errors ?? answer.result?.errors ?? []).map((e) => e.message).join('\n');
-    expect(message).toMatch(/aftrSeq/);
-    expect(message).not.toMatch(/Did you mean/);
-  });
-
-  it('hides "Did you mean" in every mode unless switched on, in validation and variable errors, over HTTP and graphql-ws', async () => {
-    const a = await stack.user('docsug');
-    // Each with the name a suggestion would reveal (an input field's error names the required
-    // field that is missing anyway, so only the suggestion itself is looked for there).
-    const misspelt = [
-      ['field', '{ me { usernam } }', {}, '"username"'],
-      ['argument', '{ searchUsers(query: "x", frist: 5) { id } }', {}, '"first"'],
-      [
-        'input field',
-        REGISTER,
-        { input: { emial: 'a@example.com', username: 'abcdef', password: 'long enough password' } },
-        'Did you mean',
-      ],
-    ] as const;
-    for (const [mode, gateway] of Object.entries(gateways)) {
-      const shown = mode === 'production, switched on';
-      const { client } = wsClient(gateway.port, a.token);
-      for (const [what, query, variables, revealed] of misspelt) {
-        const overHttp = await post(gateway.port, query, variables, a.token);
-        const overSocket = await overWs(client, query, variables);
-        const messages = [overHttp.errors, overSocket.errors ?? overSocket.result?.errors].map((errors) =>
-          (errors ?? []).map((e) => e.message).join('\n'),
-        );
-        for (const message of messages) {
-          expect(message, `${mode}: ${what}`).not.toBe('');
-          if (shown) expect(message, `${mode}: ${what}`).toMatch(/Did you mean/);
-          else expect(message, `${mode}: ${what}`).not.toMatch(/Did you mean/);
-          if (!shown) expect(message, `${mode}: ${what}`).not.toContain(revealed);
-        }
-      }
-    }
-  });
 });
