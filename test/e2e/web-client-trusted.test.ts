@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
-import { launchBrowser, openPage, type OpenedPage } from '../support/browser.js';
+import { describe, expect, it } from 'vitest';
+import { launchBrowser } from '../support/browser.js';
 import { graphqlClient } from '../support/gateway.js';
-import { startSystem, type System } from '../support/system.js';
+import { TOKEN_TTL, bodies, newPerson, register, send, webClientSystem } from './web-client-helpers.js';
 
 /**
  * The built web client in Chromium against the whole system with TRUSTED_DOCUMENTS=only, as the
@@ -12,59 +11,19 @@ import { startSystem, type System } from '../support/system.js';
  */
 
 const browser = await launchBrowser();
-const run = Date.now().toString(36);
-const person = (name: string) => ({
-  email: `${name}_${run}@example.com`,
-  username: `${name}_${run}`,
-  password: `${name} password 123`,
-});
-
-async function register(page: Page, url: string, user: ReturnType<typeof person>) {
-  await page.goto(url);
-  await page.getByRole('button', { name: 'Create an account' }).click();
-  await page.getByLabel('Email').fill(user.email);
-  await page.getByLabel('Username').fill(user.username);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await page.getByRole('navigation', { name: 'Chats' }).waitFor();
-}
-
-const composer = (page: Page) => page.getByLabel('Message', { exact: true });
-const bodies = (page: Page) => page.getByRole('log', { name: 'Messages' }).getByTestId('message-body');
-
-async function send(page: Page, text: string) {
-  await composer(page).fill(text);
-  await composer(page).press('Enter');
-}
 
 describe.skipIf(!browser)('web client in Chromium, with trusted documents only', () => {
-  let system: System;
-  const pages: OpenedPage[] = [];
-
-  beforeAll(async () => {
-    system = await startSystem('web_trusted', {
-      TRUSTED_DOCUMENTS: 'only',
-      ACCESS_TOKEN_TTL: '5s',
-      LOG_LEVEL: process.env.SYSTEM_LOG_LEVEL ?? 'warn',
-    });
-  });
-
-  afterAll(async () => {
-    for (const opened of pages) await opened.close().catch(() => undefined);
-    await browser?.close();
-    await system?.stop();
-  });
+  const web = webClientSystem(browser, 'web_trusted', { TRUSTED_DOCUMENTS: 'only', ACCESS_TOKEN_TTL: TOKEN_TTL });
 
   it(
     'signs up, chats live and refreshes its tokens, with no document of its own refused',
     { timeout: 120_000 },
     async () => {
       // The gateway runs no query text: this is the mode under test.
-      const text = await graphqlClient(system.gatewayPort).request('{ __typename }');
+      const text = await graphqlClient(web.system.gatewayPort).request('{ __typename }');
       expect(text.errors?.map((error) => error.extensions?.code)).toEqual(['CANNOT_SEND_PQ_ID_AND_BODY']);
 
-      const [a, b] = [await openPage(browser!), await openPage(browser!)];
-      pages.push(a, b);
+      const [a, b] = [await web.open(), await web.open()];
       // Every GraphQL request of both pages: by documentId, never with text.
       const sent: string[] = [];
       let refreshes = 0;
@@ -76,10 +35,10 @@ describe.skipIf(!browser)('web client in Chromium, with trusted documents only',
           if (body.includes('"refreshToken"')) refreshes++;
         });
       }
-      const alice = person('ada');
-      const bob = person('bo');
-      await register(a.page, system.url, alice);
-      await register(b.page, system.url, bob);
+      const alice = newPerson('ada');
+      const bob = newPerson('bo');
+      await register(a.page, web.system.url, alice);
+      await register(b.page, web.system.url, bob);
 
       await a.page.getByPlaceholder('Find people').fill(bob.username.slice(0, 6));
       await a.page.getByRole('button', { name: new RegExp(`^Message .*@${bob.username}\\)$`) }).click();
