@@ -62,7 +62,8 @@ export function Composer({
     drafts.delete(chatId);
     onCancel();
     messenger.typing(chatId, false);
-    // Shown at once as pending; retried with the same clientMessageId until the server confirms.
+    // Shown at once as pending, and retried with the same clientMessageId through outages until
+    // the server confirms it or it shows as failed (state/send-queue.ts).
     await messenger.send(chatId, body, replyTo);
   }
 

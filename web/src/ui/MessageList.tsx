@@ -36,7 +36,7 @@ export function MessageList({
   const pending = pane?.pending ?? [];
   const members: Member[] = pane?.members ?? chat?.members ?? [];
 
-  /** Marks read up to the last message from someone else that is on screen. */
+  /** Marks read up to the last message on screen (of anyone: ours are simply read already). */
   const markVisibleRead = useCallback(() => {
     const box = scroller.current;
     if (!box || document.visibilityState !== 'visible') return;
