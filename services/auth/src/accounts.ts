@@ -24,7 +24,7 @@ export interface SignedIn {
   tokens: IssuedTokens;
 }
 
-/** Accounts remembered by GetUsers (least recently read first out). */
+/** Accounts remembered by GetUsers (the first remembered is the first forgotten). */
 const KNOWN_MAX = 100_000;
 
 /** One message for an unknown email and a wrong password: login must not reveal accounts. */
@@ -86,7 +86,7 @@ export function createAccounts({ orm, sessions }: { orm: MikroORM; sessions: Ses
      * One entry per id, in order; undefined where there is no such user. Every message rendered
      * names its sender, so the same users are asked for all the time: they are remembered, which
      * is sound because an account never changes once registered (nothing here renames, re-mails
-     * or deletes one; whatever comes to should forget it here too).
+     * or deletes one; a change that ever does must forget it here too).
      */
     async getUsers(ids: string[]): Promise<(UserRecord | undefined)[]> {
       if (ids.length > LIMITS.getUsersMax) {

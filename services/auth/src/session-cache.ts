@@ -39,7 +39,7 @@ const RETRY_REFUSED_MS = 1_000;
  * every read is a miss (validation asks PostgreSQL, which also sees every revocation) and
  * nothing is added; a revoked mark (or a drop) that could not be written is kept here and
  * written as soon as Redis is back, before any entry from before the outage could be trusted
- * again by another instance for long. One Redis refused while connected (out of memory, a
+ * again by another instance for long. A write Redis refused while connected (out of memory, a
  * read-only replica) is tried again every RETRY_REFUSED_MS, as no reconnection will announce
  * that it takes writes again.
  */

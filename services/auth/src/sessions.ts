@@ -7,7 +7,7 @@ import type { MikroORM } from '../../../lib/db.js';
 import { RefreshToken, Session } from './entities.js';
 import type { RevocationBus } from './revocations.js';
 import { ACTIVE_TTL_MS, type CachedSession, type SessionCache } from './session-cache.js';
-import { hashRefreshToken, newRefreshToken } from './tokens.js';
+import { hashRefreshToken, newRefreshToken } from './refresh-tokens.js';
 import { isUuid } from './validation.js';
 
 export interface IssuedTokens {

@@ -45,7 +45,7 @@ function chatConfigFrom(e: z.output<typeof chatEnvSchema>) {
       chatsPerUser: e.MAX_CHATS_PER_USER,
       /** Members a group may have. */
       groupMembers: e.MAX_GROUP_MEMBERS,
-      /** At most one `typing: true` announced per chat and user per this many ms. */
+      /** One `typing: true` announced per chat and user per this many ms, on average (typing.ts: bursts). */
       typingIntervalMs: e.TYPING_MIN_INTERVAL,
       /** At most one read receipt announced per chat and user per this many ms (the newest one, later). */
       readReceiptIntervalMs: e.READ_RECEIPT_MIN_INTERVAL,

@@ -90,8 +90,8 @@ export function redisTypingStore(redis: Redis, prefix: string): TypingStore {
  * What one user can make the service broadcast is bounded: at most one start is announced per
  * chat and user per `intervalMs` on average (the gate, bursts of TYPING_BURST), and an end only for
  * a start that was announced, so a client toggling typing in a loop costs at most two events per
- * interval on average. A start that was too
- * soon stays silent, and is announced by a refresh once the interval has passed.
+ * interval on average. A start that was too soon stays silent, and is announced by a refresh once
+ * the interval has passed.
  */
 export function createTyping(
   bus: ChatBus,

@@ -8,7 +8,7 @@ export const LIMITS = {
   clientMessageIdMax: 64,
   titleMax: 100,
   membersPerCall: 100,
-  // Members per group and chats per user are configured caps (config.ts: MAX_GROUP_MEMBERS, …).
+  // Members per group and chats per user are configured caps (config.ts), enforced in caps.ts.
   pageMax: 100,
   historyDefault: 50,
   chatsDefault: 20,

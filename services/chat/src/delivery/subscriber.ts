@@ -10,7 +10,7 @@ import { LOG_PAGE, type LogReader } from './log-reader.js';
 /**
  * Where a subscriber's messages go: one gRPC call, which may carry many subscribers (Deliver) or
  * one (Subscribe). Writes of one outlet reach the client in order; an outlet whose client reads
- * too slowly cuts it (see outlets.ts).
+ * too slowly cuts it (call-writer.ts).
  */
 export interface Outlet {
   /**
