@@ -2,7 +2,7 @@ import { Migration } from '@mikro-orm/migrations';
 
 /**
  * `chat_send_message`: a send in one statement (one round trip, its plans cached by PL/pgSQL
- * per connection) instead of eight. It does what the log requires (services/chat/src/log.ts):
+ * per connection) instead of eight. It does what the log requires (services/chat/src/event-log.ts):
  * the chat row locked for the transaction, the idempotency check under that lock, the next seq,
  * the message, its event and the sender's read marker, committed together.
  *
