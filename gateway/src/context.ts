@@ -2,20 +2,13 @@ import DataLoader from 'dataloader';
 import { decodeJwt } from 'jose';
 import type { Logger } from '../../lib/logger.js';
 import { callMetadata, isMetadataText } from '../../lib/grpc/metadata.js';
-import type { CallOptions, PromiseClient } from '../../lib/grpc/client.js';
-import type { AuthServiceClient, ValidateSessionResponse } from '../../proto/gen/auth/v1/auth.js';
-import type { ChatServiceClient } from '../../proto/gen/chat/v1/chat.js';
-import type { Profile, ProfilesServiceClient } from '../../proto/gen/profiles/v1/profiles.js';
+import type { CallOptions } from '../../lib/grpc/client.js';
+import type { ValidateSessionResponse } from '../../proto/gen/auth/v1/auth.js';
+import type { Profile } from '../../proto/gen/profiles/v1/profiles.js';
+import { servicesAs, type CallerServices, type Services } from './caller-services.js';
 import { unauthenticated } from './errors.js';
 import type { ChatModel, UserModel } from './mappers.js';
 import type { ResumeCursor } from './realtime/subscription.js';
-
-/** The unary clients of the upstream services. */
-export interface Services {
-  auth: PromiseClient<AuthServiceClient>;
-  chat: PromiseClient<ChatServiceClient>;
-  profiles: PromiseClient<ProfilesServiceClient>;
-}
 
 export interface Loaders {
   users: DataLoader<string, UserModel | null>;
@@ -26,14 +19,22 @@ export interface Loaders {
 /** How a transport opens `chatEvents` for the operation's caller. */
 export type OpenChatEvents = (ctx: GatewayContext, resume: ResumeCursor[]) => Promise<AsyncIterable<unknown>>;
 
-/** Per-operation state: who is calling, how to reach the services, and this operation's loaders. */
-export interface GatewayContext extends Services {
+/**
+ * Per-operation state: who is calling, the services as that caller (`ctx.chat.sendMessage(request)`
+ * carries the caller's token and request id), and this operation's loaders. Nothing in it reaches
+ * further than its caller: no process-wide client, and no socket (a transport's part is
+ * `chatEvents`).
+ */
+export interface GatewayContext extends CallerServices {
   requestId: string;
   logger: Logger;
   userAgent: string;
   /** The client's address (limits/client-address.ts); none for work no client asked for. */
   clientAddress: string | undefined;
-  /** Options for a gRPC call made on behalf of this operation's caller. */
+  /**
+   * The options of a gRPC call made as this operation's caller (the services above send them):
+   * the rate limits and metrics read the caller's token from its metadata.
+   */
   call: CallOptions;
   /** The caller's session, checked once per operation by auth-service. */
   viewer(): Promise<ValidateSessionResponse>;
@@ -57,6 +58,7 @@ export interface GatewayContext extends Services {
 }
 
 export interface ContextOptions {
+  /** The process-wide clients, which the context offers only as its caller (caller-services.ts). */
   services: Services;
   logger: Logger;
   requestId: string;
@@ -73,35 +75,34 @@ export interface ContextOptions {
   openChatEvents?: OpenChatEvents;
 }
 
-const loaderFactories: { [K in keyof Loaders]: (services: Services, call: CallOptions) => Loaders[K] } = {
-  users: (services, call) =>
+const loaderFactories: { [K in keyof Loaders]: (services: CallerServices) => Loaders[K] } = {
+  users: (services) =>
     new DataLoader(async (ids) => {
-      const { results } = await services.auth.getUsers({ ids: [...ids] }, call);
+      const { results } = await services.auth.getUsers({ ids: [...ids] });
       return ids.map((_id, index) => results[index]?.user ?? null);
     }),
-  chats: (services, call) =>
+  chats: (services) =>
     new DataLoader(async (ids) => {
-      const { results } = await services.chat.getChats({ ids: [...ids] }, call);
+      const { results } = await services.chat.getChats({ ids: [...ids] });
       return ids.map((_id, index) => results[index]?.chat ?? null);
     }),
-  profiles: (services, call) =>
+  profiles: (services) =>
     new DataLoader(async (ids) => {
-      const { results } = await services.profiles.getProfiles({ userIds: [...ids] }, call);
+      const { results } = await services.profiles.getProfiles({ userIds: [...ids] });
       return ids.map((_id, index) => results[index]?.profile ?? null);
     }),
 };
 
 /**
- * The loaders of one operation for the caller of `call` (read at batch time: `actAs` may change
- * it), each made on first use: a subscription's context lives as long as it does, and most never
- * need them. The object itself never changes (yoga copies the context's properties), so `reset`
- * forgets the loaders it made, and what they cached, behind it.
+ * The loaders of one operation for its caller (whose metadata is read at batch time: `actAs` may
+ * change it), each made on first use: a subscription's context lives as long as it does, and
+ * most never need them. The object itself never changes (yoga copies the context's properties),
+ * so `reset` forgets the loaders it made, and what they cached, behind it.
  */
-function lazyLoaders(services: Services, call: CallOptions, shared: ContextOptions['shared']) {
+function lazyLoaders(services: CallerServices, shared: ContextOptions['shared']) {
   let made: Partial<Loaders> = {};
   const get = <K extends keyof Loaders>(key: K): Loaders[K] =>
-    (shared?.[key as 'users' | 'profiles'] as Loaders[K] | undefined) ??
-    (made[key] ??= loaderFactories[key](services, call));
+    (shared?.[key as 'users' | 'profiles'] as Loaders[K] | undefined) ?? (made[key] ??= loaderFactories[key](services));
   const loaders: Loaders = {
     get users() {
       return get('users');
@@ -143,10 +144,19 @@ export function createContext(options: ContextOptions): GatewayContext {
   };
   let viewer: Promise<ValidateSessionResponse> | undefined;
   let knownUserId: string | undefined;
-  const loaders = lazyLoaders(services, call, options.shared);
+  const asCaller = servicesAs(services, call);
+  const loaders = lazyLoaders(asCaller, options.shared);
   let logger: Logger | undefined;
   const ctx: GatewayContext = {
-    ...services,
+    get auth() {
+      return asCaller.auth;
+    },
+    get chat() {
+      return asCaller.chat;
+    },
+    get profiles() {
+      return asCaller.profiles;
+    },
     requestId: options.requestId,
     get logger() {
       return (logger ??= options.logger.child({ requestId: options.requestId }));

@@ -94,7 +94,7 @@ async function entities(representations: readonly unknown[], ctx: GatewayContext
   // chat-service has no loader for messages (nothing else looks one up by id): one call for all.
   const messages =
     messageIds.length > 0
-      ? ctx.chat.getMessages({ ids: messageIds }, ctx.call).then(({ results }) => {
+      ? ctx.chat.getMessages({ ids: messageIds }).then(({ results }) => {
           const byId = new Map<string, MessageModel>();
           for (const result of results) if (result.message) byId.set(result.id, result.message);
           return byId;

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { GraphQLError } from 'graphql';
 import type { Logger } from '../../../lib/logger.js';
-import { createContext, type Services } from '../context.js';
+import type { Services } from '../caller-services.js';
+import { createContext } from '../context.js';
 import type { ChatEventPayload } from '../mappers.js';
 import type { Commit, Prepare } from './hub.js';
 import type { EventLookups } from './lookups.js';
@@ -51,9 +52,7 @@ export function createFanout(options: {
       // their email, is read with theirs.)
       emailOf: (user) => {
         if (!viewer || user.id !== viewer.userId) return null;
-        ownEmail ??= services.auth
-          .getUsers({ ids: [user.id] }, context.call)
-          .then(({ results }) => results[0]?.user?.email ?? null);
+        ownEmail ??= context.auth.getUsers({ ids: [user.id] }).then(({ results }) => results[0]?.user?.email ?? null);
         return ownEmail;
       },
     });

@@ -3,7 +3,7 @@ import DataLoader from 'dataloader';
 import { isServiceError } from '../../../lib/errors.js';
 import { callMetadata } from '../../../lib/grpc/metadata.js';
 import type { Profile } from '../../../proto/gen/profiles/v1/profiles.js';
-import type { Services } from '../context.js';
+import type { Services } from '../caller-services.js';
 import type { UserModel } from '../mappers.js';
 import type { Subscription } from './subscription.js';
 

@@ -11,21 +11,20 @@ function signedIn(ctx: GatewayContext, payload: AuthPayloadModel): AuthPayloadMo
 /** Accounts, tokens and sessions: register, login, refresh, logout, revoke, list. */
 export const authResolvers: Resolvers = {
   Query: {
-    sessions: async (_root, _args, ctx) => (await ctx.auth.listSessions({}, ctx.call)).sessions,
+    sessions: async (_root, _args, ctx) => (await ctx.auth.listSessions({})).sessions,
   },
   Mutation: {
     register: async (_root, { input }, ctx) =>
-      signedIn(ctx, await ctx.auth.register({ ...input, userAgent: ctx.userAgent }, ctx.call)),
-    login: async (_root, { input }, ctx) =>
-      signedIn(ctx, await ctx.auth.login({ ...input, userAgent: ctx.userAgent }, ctx.call)),
+      signedIn(ctx, await ctx.auth.register({ ...input, userAgent: ctx.userAgent })),
+    login: async (_root, { input }, ctx) => signedIn(ctx, await ctx.auth.login({ ...input, userAgent: ctx.userAgent })),
     refreshToken: async (_root, { refreshToken }, ctx) =>
-      signedIn(ctx, await ctx.auth.refresh({ refreshToken, userAgent: ctx.userAgent }, ctx.call)),
+      signedIn(ctx, await ctx.auth.refresh({ refreshToken, userAgent: ctx.userAgent })),
     logout: async (_root, _args, ctx) => {
-      await ctx.auth.logout({}, ctx.call);
+      await ctx.auth.logout({});
       return true;
     },
     revokeSession: async (_root, { id }, ctx) => {
-      await ctx.auth.revokeSession({ sessionId: id }, ctx.call);
+      await ctx.auth.revokeSession({ sessionId: id });
       return true;
     },
   },

@@ -36,10 +36,7 @@ const EMPTY_CHAT: ChatModel = {
 export const chatResolvers: Resolvers = {
   Query: {
     chats: async (_root, { first, after }, ctx) =>
-      ctx.chat.listChats(
-        { first: first ?? 20, ...(after != null ? { after: chatCursorFrom(after, 'after') } : {}) },
-        ctx.call,
-      ),
+      ctx.chat.listChats({ first: first ?? 20, ...(after != null ? { after: chatCursorFrom(after, 'after') } : {}) }),
     chat: async (_root, { id }, ctx, info) => {
       const history = historyOnly(info);
       if (history) {
@@ -55,26 +52,22 @@ export const chatResolvers: Resolvers = {
   },
   Mutation: {
     createDirectChat: async (_root, { userId }, ctx) =>
-      required((await ctx.chat.getOrCreateDirectChat({ userId }, ctx.call)).chat, 'chat'),
+      required((await ctx.chat.getOrCreateDirectChat({ userId })).chat, 'chat'),
     createGroupChat: async (_root, { input }, ctx) =>
-      required(
-        (await ctx.chat.createGroupChat({ title: input.title, memberIds: input.memberIds }, ctx.call)).chat,
-        'chat',
-      ),
+      required((await ctx.chat.createGroupChat({ title: input.title, memberIds: input.memberIds })).chat, 'chat'),
     addChatMembers: async (_root, { chatId, userIds }, ctx) =>
-      required((await ctx.chat.addMembers({ chatId, userIds }, ctx.call)).chat, 'chat'),
+      required((await ctx.chat.addMembers({ chatId, userIds })).chat, 'chat'),
     removeChatMember: async (_root, { chatId, userId }, ctx) =>
-      required((await ctx.chat.removeMember({ chatId, userId }, ctx.call)).chat, 'chat'),
+      required((await ctx.chat.removeMember({ chatId, userId })).chat, 'chat'),
     setChatMemberRole: async (_root, { chatId, userId, role }, ctx) =>
-      required((await ctx.chat.setMemberRole({ chatId, userId, role: ROLE_PROTO[role] }, ctx.call)).chat, 'chat'),
+      required((await ctx.chat.setMemberRole({ chatId, userId, role: ROLE_PROTO[role] })).chat, 'chat'),
     leaveChat: async (_root, { chatId }, ctx) => {
-      await ctx.chat.leaveChat({ chatId }, ctx.call);
+      await ctx.chat.leaveChat({ chatId });
       return true;
     },
-    markRead: async (_root, { chatId, seq }, ctx) =>
-      required((await ctx.chat.markRead({ chatId, seq }, ctx.call)).chat, 'chat'),
+    markRead: async (_root, { chatId, seq }, ctx) => required((await ctx.chat.markRead({ chatId, seq })).chat, 'chat'),
     setTyping: async (_root, { chatId, typing }, ctx) => {
-      await ctx.chat.setTyping({ chatId, typing }, ctx.call);
+      await ctx.chat.setTyping({ chatId, typing });
       return true;
     },
   },
@@ -91,10 +84,7 @@ export const chatResolvers: Resolvers = {
     updatedAt: (chat) => required(chat.updatedAt, 'updatedAt'),
     members: async (chat, { first, after }, ctx) =>
       (
-        await ctx.chat.listMembers(
-          { chatId: chat.id, first: first ?? 100, ...(after != null ? { after } : {}) },
-          ctx.call,
-        )
+        await ctx.chat.listMembers({ chatId: chat.id, first: first ?? 100, ...(after != null ? { after } : {}) })
       ).members.map((member) => ({ ...member, chatId: chat.id })),
     // The same list as a connection; chat-service checks membership and the page limits.
     membersConnection: async (chat, { first, after, last, before }, ctx) => {
@@ -104,16 +94,13 @@ export const chatResolvers: Resolvers = {
       // chat-service reads 0 as "the default size"; a connection asked for 0 is a mistake.
       if (first != null && first < 1) throw badUserInput('first', 'first must be between 1 and 500');
       if (last != null && last < 1) throw badUserInput('last', 'last must be between 1 and 500');
-      const page = await ctx.chat.listMembers(
-        {
-          chatId: chat.id,
-          first: first ?? 0,
-          ...(after != null ? { after: memberUserIdFrom(after, 'after') } : {}),
-          ...(last != null ? { last } : {}),
-          ...(before != null ? { before: memberUserIdFrom(before, 'before') } : {}),
-        },
-        ctx.call,
-      );
+      const page = await ctx.chat.listMembers({
+        chatId: chat.id,
+        first: first ?? 0,
+        ...(after != null ? { after: memberUserIdFrom(after, 'after') } : {}),
+        ...(last != null ? { last } : {}),
+        ...(before != null ? { before: memberUserIdFrom(before, 'before') } : {}),
+      });
       return { chatId: chat.id, page };
     },
     messages: (chat: ChatWithHistory, args, ctx) =>

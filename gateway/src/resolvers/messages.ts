@@ -18,16 +18,13 @@ export async function historyPage(
   args: PageArgs,
 ): Promise<MessageConnectionModel> {
   if (args.first != null && args.last != null) throw badUserInput('last', 'give first or last, not both');
-  return ctx.chat.listMessages(
-    {
-      chatId,
-      ...(args.first != null ? { first: args.first } : {}),
-      ...(args.last != null ? { last: args.last } : {}),
-      ...(args.after != null ? { afterSeq: messageSeqFrom(args.after, 'after') } : {}),
-      ...(args.before != null ? { beforeSeq: messageSeqFrom(args.before, 'before') } : {}),
-    },
-    ctx.call,
-  );
+  return ctx.chat.listMessages({
+    chatId,
+    ...(args.first != null ? { first: args.first } : {}),
+    ...(args.last != null ? { last: args.last } : {}),
+    ...(args.after != null ? { afterSeq: messageSeqFrom(args.after, 'after') } : {}),
+    ...(args.before != null ? { beforeSeq: messageSeqFrom(args.before, 'before') } : {}),
+  });
 }
 
 /** Messages: history, send, edit, delete. */
@@ -39,22 +36,19 @@ export const messageResolvers: Resolvers = {
     sendMessage: async (_root, { input }, ctx) =>
       required(
         (
-          await ctx.chat.sendMessage(
-            {
-              chatId: input.chatId,
-              body: input.body,
-              clientMessageId: input.clientMessageId,
-              ...(input.replyToId != null ? { replyToId: input.replyToId } : {}),
-            },
-            ctx.call,
-          )
+          await ctx.chat.sendMessage({
+            chatId: input.chatId,
+            body: input.body,
+            clientMessageId: input.clientMessageId,
+            ...(input.replyToId != null ? { replyToId: input.replyToId } : {}),
+          })
         ).message,
         'message',
       ),
     editMessage: async (_root, { id, body }, ctx) =>
-      required((await ctx.chat.editMessage({ messageId: id, body }, ctx.call)).message, 'message'),
+      required((await ctx.chat.editMessage({ messageId: id, body })).message, 'message'),
     deleteMessage: async (_root, { id }, ctx) =>
-      required((await ctx.chat.deleteMessage({ messageId: id }, ctx.call)).message, 'message'),
+      required((await ctx.chat.deleteMessage({ messageId: id })).message, 'message'),
   },
   MessageConnection: {
     edges: (page) => page.messages.map((message) => ({ cursor: messageCursor(message.seq), node: message })),

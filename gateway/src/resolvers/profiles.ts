@@ -29,7 +29,7 @@ export const profileResolvers: Resolvers = {
         const value = input[name];
         if (value != null) values[name] = value;
       }
-      const { profile } = await ctx.profiles.updateProfile({ fields, ...values }, ctx.call);
+      const { profile } = await ctx.profiles.updateProfile({ fields, ...values });
       const { userId } = await ctx.viewer();
       if (profile) ctx.loaders.profiles.prime(userId, profile);
       return required((await ctx.loaders.users.load(userId)) ?? undefined, 'the caller');

@@ -18,9 +18,9 @@ export const userResolvers: Resolvers = {
       if (first < 1 || first > SEARCH_MAX) throw badUserInput('first', `first must be between 1 and ${SEARCH_MAX}`);
       // Username matches first, then display-name matches of other users, up to `first`.
       const [byName, byProfile] = await Promise.all([
-        ctx.auth.searchUsers({ query, limit: first }, ctx.call),
+        ctx.auth.searchUsers({ query, limit: first }),
         // Without profiles-service, the username matches still answer.
-        ctx.profiles.searchProfiles({ query, limit: first }, ctx.call).catch((error: unknown) => {
+        ctx.profiles.searchProfiles({ query, limit: first }).catch((error: unknown) => {
           if (isServiceError(error) && (error.code === status.UNAVAILABLE || error.code === status.DEADLINE_EXCEEDED)) {
             ctx.logger.warn({ err: error }, 'searchUsers without display names: profiles-service unavailable');
             return { profiles: [] };
