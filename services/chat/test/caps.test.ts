@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isServiceError } from '../../../lib/errors.js';
 import { TYPING_BURST } from '../src/typing.js';
 import { useChatService } from '../../../test/support/chat.js';
 import type { ChatEvent } from '../../../proto/gen/chat/v1/chat.js';
 import { loadChatConfig } from '../src/config.js';
 import { direct, group, outcome, send, sql, storeState, users, type TestUser } from './helpers.js';
-import { closeAll, is, openStream, typingOf, withBody, type EventStream } from './stream-helpers.js';
+import { is, typingOf, withBody, useStreams } from './stream-helpers.js';
 
 // The caps chat-service enforces whatever the gateway checks: chats per user (MAX_CHATS_PER_USER,
 // also the resume cursors one subscription may carry), members per group (MAX_GROUP_MEMBERS),
@@ -27,16 +27,7 @@ const svc = useChatService('chat_caps', {
     READ_RECEIPT_MIN_INTERVAL: `${READ_INTERVAL_MS}ms`,
   },
 });
-const open = new Set<EventStream>();
-const subscribe = (user: TestUser, resume: { chatId: string; seq: number }[] = []) => {
-  const stream = openStream(svc.client, user.md, resume);
-  open.add(stream);
-  return stream;
-};
-afterEach(async () => {
-  await closeAll(open);
-  open.clear();
-});
+const { subscribe } = useStreams(svc);
 
 /** The status name and message a refused call ended with. */
 async function refusal(promise: Promise<unknown>): Promise<{ code: string; message: string }> {

@@ -10,7 +10,14 @@ import {
   type SubscriberSnapshot,
 } from '../../../proto/gen/chat/v1/chat.js';
 import type { ChatService } from './helpers.js';
-import { loggedOf, type EventPredicate, type StreamEnd } from './stream-helpers.js';
+import {
+  DEFAULT_TIMEOUT_MS,
+  describeEvent,
+  loggedOf,
+  type EventPredicate,
+  type StreamEnd,
+  type Waiter,
+} from './stream-helpers.js';
 
 /** How the server ended one subscriber (SubscriberEnded): its status by name, and its message. */
 export interface SubscriberEnd {
@@ -84,16 +91,8 @@ export interface DeliverCall {
   cancel(): Promise<void>;
 }
 
-const DEFAULT_TIMEOUT_MS = 5_000;
 /** Ids of the fences' throwaway adds, far from the subscribers' own. */
 const FENCE_IDS = 1_000_000;
-
-interface Waiter {
-  check(): boolean;
-  fail(error: Error): void;
-}
-
-const describeEvent = (event: ChatEvent) => `${event.kind?.$case ?? '?'}(${event.chatId.slice(0, 8)}@${event.seq})`;
 
 const lastOf = <T>(items: readonly T[], show: (item: T) => string) => {
   const recent = items.slice(-12).map(show).join(' ') || 'none';

@@ -1,24 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useChatService } from '../../../test/support/chat.js';
 import { until } from '../../../test/support/wait.js';
 import { ChatRole, type Message } from '../../../proto/gen/chat/v1/chat.js';
-import { group, loggedSeqs, range, send, sql, storedLog, users, type TestUser } from './helpers.js';
-import { asLog, closeAll, is, loggedOf, messageOf, openStream, withBody, type EventStream } from './stream-helpers.js';
+import { group, loggedSeqs, range, send, sql, storedLog, users } from './helpers.js';
+import { asLog, is, loggedOf, messageOf, withBody, useStreams } from './stream-helpers.js';
 
 // Per chat, every logged event exactly once and in seq order: under concurrent writers, across a
 // reconnect with resume cursors, and the streams' own lifecycle (cancel, revoked session).
 
 const svc = useChatService('chat_delivery');
-const open = new Set<EventStream>();
-const subscribe = (user: { md: TestUser['md'] }, resume: { chatId: string; seq: number }[] = []) => {
-  const stream = openStream(svc.client, user.md, resume);
-  open.add(stream);
-  return stream;
-};
-afterEach(async () => {
-  await closeAll(open);
-  open.clear();
-});
+const { subscribe } = useStreams(svc);
 
 describe('ordering and exactly-once', () => {
   it('3 subscribers each get every event of 4 concurrent writers once, in seq order', async () => {

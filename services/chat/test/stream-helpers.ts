@@ -1,3 +1,4 @@
+import { afterEach } from 'vitest';
 import { status, type ClientReadableStream, type Metadata, type StatusObject } from '@grpc/grpc-js';
 import type { ServiceClient } from '../../../lib/grpc/client.js';
 import type {
@@ -66,9 +67,12 @@ export const typingOf = (event: ChatEvent) => (event.kind?.$case === 'typing' ? 
 export const receiptOf = (event: ChatEvent) =>
   event.kind?.$case === 'readReceipt' ? event.kind.readReceipt : undefined;
 
-const describe = (event: ChatEvent) => `${event.kind?.$case ?? '?'}(${event.chatId.slice(0, 8)}@${event.seq})`;
+/** An event in a failure message: kind(chat id prefix@seq). */
+export const describeEvent = (event: ChatEvent) =>
+  `${event.kind?.$case ?? '?'}(${event.chatId.slice(0, 8)}@${event.seq})`;
 
-interface Waiter {
+/** A wait on what a call received, checked again whenever something arrives. */
+export interface Waiter {
   check(): boolean;
   fail(error: Error): void;
 }
@@ -96,7 +100,8 @@ export interface EventStream {
   cancel(): Promise<void>;
 }
 
-const DEFAULT_TIMEOUT_MS = 5_000;
+/** How long a wait on a stream or call lasts unless told otherwise. */
+export const DEFAULT_TIMEOUT_MS = 5_000;
 
 /** Opens a Subscribe stream as the holder of `md` and collects what it receives. */
 export function openStream(
@@ -148,7 +153,7 @@ export function openStream(
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         waiters.delete(waiter);
-        const recent = events.slice(-12).map(describe).join(' ') || 'no events';
+        const recent = events.slice(-12).map(describeEvent).join(' ') || 'no events';
         const seen = events.length > 12 ? `${events.length} events, the last: ${recent}` : recent;
         reject(new Error(`timed out after ${timeoutMs} ms waiting for ${label}; received: ${seen}`));
       }, timeoutMs);
@@ -223,4 +228,23 @@ export function openStream(
 /** Closes every stream given, ignoring those already ended (for `afterEach`/`finally`). */
 export async function closeAll(streams: Iterable<EventStream>): Promise<void> {
   await Promise.all([...streams].map((stream) => stream.cancel()));
+}
+
+/**
+ * Subscribe streams for the tests of one file, each cancelled after its test: `subscribe` opens
+ * one on the service's client as `user`.
+ */
+export function useStreams(svc: { client: ServiceClient<ChatServiceClient> }) {
+  const open = new Set<EventStream>();
+  afterEach(async () => {
+    await closeAll(open);
+    open.clear();
+  });
+  return {
+    subscribe: (user: { md: { metadata: Metadata } }, resume: ChatCursor[] = []): EventStream => {
+      const stream = openStream(svc.client, user.md, resume);
+      open.add(stream);
+      return stream;
+    },
+  };
 }

@@ -1,20 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { callMetadata } from '../../../lib/grpc/metadata.js';
 import { as, expiredAccessToken, newAccount } from '../../../test/support/auth.js';
 import { useChatService } from '../../../test/support/chat.js';
 import { ChatRole } from '../../../proto/gen/chat/v1/chat.js';
-import { busyCursors, direct, group, send, users, type TestUser } from './helpers.js';
-import {
-  closeAll,
-  is,
-  messageOf,
-  openStream,
-  receiptOf,
-  typingOf,
-  withBody,
-  type EventStream,
-} from './stream-helpers.js';
+import { busyCursors, direct, group, send, users } from './helpers.js';
+import { is, messageOf, receiptOf, typingOf, withBody, useStreams } from './stream-helpers.js';
 
 // Live delivery: the snapshot, every kind of event, typing and its expiry, chats that appear
 // while subscribed, other devices. Typing expires after 300 ms here so that expiry is quick, and
@@ -22,16 +13,7 @@ import {
 
 const TYPING_TTL_MS = 300;
 const svc = useChatService('chat_subscribe', { typingTtlMs: TYPING_TTL_MS, env: { TYPING_MIN_INTERVAL: '100ms' } });
-const open = new Set<EventStream>();
-const subscribe = (user: { md: TestUser['md'] }, resume: { chatId: string; seq: number }[] = []) => {
-  const stream = openStream(svc.client, user.md, resume);
-  open.add(stream);
-  return stream;
-};
-afterEach(async () => {
-  await closeAll(open);
-  open.clear();
-});
+const { subscribe } = useStreams(svc);
 
 describe('snapshot', () => {
   it('comes first and lists every chat of the caller with its lastSeq', async () => {
