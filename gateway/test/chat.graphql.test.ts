@@ -17,6 +17,18 @@ const CHAT_FIELDS =
   'id kind title memberCount unreadCount lastSeq lastMessage { body } members { user { id username } role }';
 const SEND = `mutation ($input: SendMessageInput!) { sendMessage(input: $input) { id seq body sender { id username } replyTo { id body } } }`;
 
+type Account = Awaited<ReturnType<typeof stack.user>>;
+
+/** The direct chat of `from` and `to`, opened by `from` over GraphQL: its id. */
+async function directChat(from: Account, to: Account): Promise<string> {
+  const res = await stack.gql<{ createDirectChat: { id: string } }>(
+    `mutation ($u: ID!) { createDirectChat(userId: $u) { id } }`,
+    { u: to.id },
+    { token: from.token },
+  );
+  return res.data!.createDirectChat.id;
+}
+
 interface Sent {
   sendMessage: { id: string; seq: number; body: string; sender: { id: string; username: string } };
 }
@@ -35,12 +47,7 @@ describe('chats through GraphQL', () => {
       createDirectChat: { id: string; kind: string; members: { user: { id: string } }[] };
     }>(`mutation ($u: ID!) { createDirectChat(userId: $u) { ${CHAT_FIELDS} } }`, { u: b.id }, { token: a.token });
     expect(fromA.errors).toBeUndefined();
-    const fromB = await stack.gql<{ createDirectChat: { id: string } }>(
-      `mutation ($u: ID!) { createDirectChat(userId: $u) { id } }`,
-      { u: a.id },
-      { token: b.token },
-    );
-    expect(fromB.data?.createDirectChat.id).toBe(fromA.data?.createDirectChat.id);
+    expect(await directChat(b, a)).toBe(fromA.data?.createDirectChat.id);
     expect(fromA.data?.createDirectChat.kind).toBe('DIRECT');
     expect(fromA.data?.createDirectChat.members.map((m) => m.user.id).sort()).toEqual([a.id, b.id].sort());
   });
@@ -48,12 +55,7 @@ describe('chats through GraphQL', () => {
   it('delivers a message live over chatEvents, with its sender', async () => {
     const a = await stack.user('la');
     const b = await stack.user('lb');
-    const chat = await stack.gql<{ createDirectChat: { id: string } }>(
-      `mutation ($u: ID!) { createDirectChat(userId: $u) { id } }`,
-      { u: b.id },
-      { token: a.token },
-    );
-    const chatId = chat.data!.createDirectChat.id;
+    const chatId = await directChat(a, b);
     const before = stack.chatService.app.subscribers();
     const sub = collect<{ chatEvents: Record<string, unknown> }>(
       stack.ws(b.token),
@@ -84,13 +86,7 @@ describe('chats through GraphQL', () => {
   it('pages history by seq in both directions, ascending, with opaque cursors', async () => {
     const a = await stack.user('ha');
     const b = await stack.user('hb');
-    const chatId = (
-      await stack.gql<{ createDirectChat: { id: string } }>(
-        `mutation ($u: ID!) { createDirectChat(userId: $u) { id } }`,
-        { u: b.id },
-        { token: a.token },
-      )
-    ).data!.createDirectChat.id;
+    const chatId = await directChat(a, b);
     for (let i = 1; i <= 7; i++) {
       await stack.gql(SEND, { input: { chatId, body: `m${i}`, clientMessageId: `h${i}` } }, { token: a.token });
     }
@@ -134,13 +130,7 @@ describe('chats through GraphQL', () => {
   it('counts unread messages and moves read markers forward only', async () => {
     const a = await stack.user('ua');
     const b = await stack.user('ub');
-    const chatId = (
-      await stack.gql<{ createDirectChat: { id: string } }>(
-        `mutation ($u: ID!) { createDirectChat(userId: $u) { id } }`,
-        { u: b.id },
-        { token: a.token },
-      )
-    ).data!.createDirectChat.id;
+    const chatId = await directChat(a, b);
     for (let i = 1; i <= 3; i++)
       await stack.gql(SEND, { input: { chatId, body: `u${i}`, clientMessageId: `u${i}` } }, { token: a.token });
     const list = await stack.gql<{
@@ -173,13 +163,7 @@ describe('chats through GraphQL', () => {
     const a = await stack.user('na');
     const b = await stack.user('nb');
     const outsider = await stack.user('nc');
-    const chatId = (
-      await stack.gql<{ createDirectChat: { id: string } }>(
-        `mutation ($u: ID!) { createDirectChat(userId: $u) { id } }`,
-        { u: b.id },
-        { token: a.token },
-      )
-    ).data!.createDirectChat.id;
+    const chatId = await directChat(a, b);
     for (const [query, variables] of [
       ['query ($c: ID!) { chat(id: $c) { id } }', { c: chatId }],
       ['query ($c: ID!) { messages(chatId: $c) { edges { cursor } } }', { c: chatId }],
@@ -195,13 +179,7 @@ describe('chats through GraphQL', () => {
     const a = await stack.user('ha');
     const b = await stack.user('hb');
     const outsider = await stack.user('hc');
-    const chatId = (
-      await stack.gql<{ createDirectChat: { id: string } }>(
-        `mutation ($u: ID!) { createDirectChat(userId: $u) { id } }`,
-        { u: b.id },
-        { token: a.token },
-      )
-    ).data!.createDirectChat.id;
+    const chatId = await directChat(a, b);
     for (let i = 1; i <= 3; i++) {
       await stack.gql(SEND, { input: { chatId, body: `h${i}`, clientMessageId: `h${i}` } }, { token: a.token });
     }

@@ -278,7 +278,10 @@ describe('slow clients', () => {
     await gateway?.stop();
   });
 
-  /** Sends `text` one byte at a time, 50 ms apart (far slower than 1 s for all of it), until cut off. */
+  /**
+   * Sends `text` one byte at a time, 50 ms apart (far slower than 1 s for all of it), until cut
+   * off. The pause is the slow client under test, not a wait for a state.
+   */
   async function dribble(conn: RawConnection, text: string) {
     for (const byte of text) {
       if (!(await conn.write(byte))) return false;

@@ -1,18 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient } from 'graphql-ws';
-import WebSocket from 'ws';
 import { as, newAccount, useAuthService } from '../../test/support/auth.js';
 import { startChat } from '../../test/support/chat.js';
 import { freshDatabase } from '../../test/support/database.js';
 import { graphqlClient, startGateway } from '../../test/support/gateway.js';
 import { testRedis } from '../../test/support/redis.js';
-import { collect } from '../../test/support/stack.js';
 import { chatMigrations } from '../../migrations/chat/index.js';
 import { chatEntities } from '../../services/chat/src/entities.js';
 import { loadChatConfig } from '../../services/chat/src/config.js';
 import type { ChatApp } from '../../test/support/chat.js';
 import type { GatewayApp } from '../src/app.js';
 import { until } from '../../test/support/wait.js';
+import { followChat, sendUntilAcked } from './chat-clients.js';
 
 // Two chat-service instances and two gateways sharing one PostgreSQL and one Redis: members
 // connected to different gateways and instances all receive every message, also when one
@@ -25,7 +23,6 @@ describe.skipIf(!redis)('two gateways, two chat-services, one Redis', () => {
   let db: Awaited<ReturnType<typeof freshDatabase>>;
   const chats: ChatApp[] = [];
   const gateways: GatewayApp[] = [];
-  const cleanups: (() => unknown)[] = [];
 
   beforeAll(async () => {
     db = await freshDatabase('gw_multi', { entities: chatEntities, migrations: chatMigrations });
@@ -43,12 +40,13 @@ describe.skipIf(!redis)('two gateways, two chat-services, one Redis', () => {
       );
     }
     const ports = chats.map((chat) => chat.port);
-    gateways.push(await startGateway([auth.app.port], {}, ports));
-    gateways.push(await startGateway([auth.app.port], {}, [...ports].reverse()));
+    // Rate limits off: the sender retries as fast as it can while an instance is away, which is
+    // no person's pace.
+    gateways.push(await startGateway([auth.app.port], { RATE_LIMITS: 'off' }, ports));
+    gateways.push(await startGateway([auth.app.port], { RATE_LIMITS: 'off' }, [...ports].reverse()));
   });
 
   afterAll(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup();
     for (const gateway of gateways) await gateway.stop();
     for (const chat of chats) await chat.stop().catch(() => {});
     await db?.drop();
@@ -68,40 +66,13 @@ describe.skipIf(!redis)('two gateways, two chat-services, one Redis', () => {
     );
     const chatId = created.data!.createGroupChat.id;
     // Readers alternate between the gateways; each gateway alternates between the instances.
-    const subs = readers.map((reader, i) => {
-      const client = createClient({
-        url: `ws://127.0.0.1:${gateways[i % 2]!.port}/graphql`,
-        webSocketImpl: WebSocket,
-        retryAttempts: 0,
-        connectionParams: { authorization: `Bearer ${reader.token}` },
-      });
-      cleanups.push(() => client.dispose());
-      return collect<{ chatEvents: { __typename: string; message?: { body: string } } }>(
-        client,
-        'subscription ($r: [ChatCursorInput!]) { chatEvents(resume: $r) { __typename ... on MessageCreated { message { body } } } }',
-        { r: [{ chatId, afterSeq: 0 }] },
-      );
-    });
+    const subs = readers.map((reader, i) => followChat(gateways[i % 2]!.port, reader.token, chatId));
     await until(() => chats[0]!.subscribers() + chats[1]!.subscribers() === 4, 'four streams');
     expect(chats[0]!.subscribers()).toBeGreaterThan(0);
     expect(chats[1]!.subscribers()).toBeGreaterThan(0);
 
-    const bodies = (i: number) =>
-      subs[i]!.events.flatMap((e) =>
-        e.chatEvents.__typename === 'MessageCreated' ? [e.chatEvents.message!.body] : [],
-      );
-    const send = async (i: number) => {
-      for (;;) {
-        const res = await graphqlClient(gateways[i % 2]!.port).request(
-          'mutation ($input: SendMessageInput!) { sendMessage(input: $input) { seq } }',
-          { input: { chatId, body: `m${i}`, clientMessageId: `mi${i}` } },
-          { token: sender.token },
-        );
-        if (!res.errors) return;
-        expect(res.errors[0]?.extensions?.code).toBe('UNAVAILABLE');
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    };
+    const send = (i: number) =>
+      sendUntilAcked(gateways[i % 2]!.port, sender.token, { chatId, body: `m${i}`, clientMessageId: `mi${i}` });
     const TOTAL = 40;
     for (let i = 1; i <= TOTAL; i++) {
       if (i === 16) await chats[0]!.stop(); // its streams end as UNAVAILABLE and move to the other
@@ -109,8 +80,8 @@ describe.skipIf(!redis)('two gateways, two chat-services, one Redis', () => {
     }
     const expected = Array.from({ length: TOTAL }, (_, i) => `m${i + 1}`);
     for (let i = 0; i < subs.length; i++) {
-      await until(() => bodies(i).length >= TOTAL, `reader ${i}`);
-      expect(bodies(i)).toEqual(expected);
+      await until(() => subs[i]!.bodies().length >= TOTAL, `reader ${i}`);
+      expect(subs[i]!.bodies()).toEqual(expected);
     }
     expect(chats[1]!.subscribers()).toBe(4);
   });

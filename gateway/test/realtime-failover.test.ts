@@ -211,20 +211,23 @@ describe.skipIf(!redis)('fail-over between chat-service instances mid-traffic', 
       const sent = (async () => {
         for (let i = 1; sending; i++) {
           const body = `fo-${i}`;
-          for (;;) {
-            const res = await gql<{ sendMessage: { seq: number } }>(
-              'mutation ($input: SendMessageInput!) { sendMessage(input: $input) { seq } }',
-              { input: { chatId, body, clientMessageId: body } },
-              { token: sender.token },
-            ).catch((error: unknown) => ({ errors: [{ message: String(error) }], data: undefined }));
-            if (res.data) {
+          await until(
+            async () => {
+              const res = await gql<{ sendMessage: { seq: number } }>(
+                'mutation ($input: SendMessageInput!) { sendMessage(input: $input) { seq } }',
+                { input: { chatId, body, clientMessageId: body } },
+                { token: sender.token },
+              ).catch((error: unknown) => ({ errors: [{ message: String(error) }], data: undefined }));
+              if (!res.data) {
+                sendFailures.push(JSON.stringify(res.errors));
+                return false;
+              }
               acked.push({ seq: res.data.sendMessage.seq, body });
-              break;
-            }
-            sendFailures.push(JSON.stringify(res.errors));
-            // A pause between attempts while an instance is going away (a retry, not a wait for state).
-            await new Promise((resolve) => setTimeout(resolve, 50));
-          }
+              return true;
+            },
+            () => `"${body}" acknowledged (failures: ${sendFailures.slice(-3).join(' ')})`,
+            WAIT_MS,
+          );
         }
       })();
       const ackedAtLeast = (n: number) =>

@@ -1,16 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient } from 'graphql-ws';
-import WebSocket from 'ws';
 import { as, newAccount, useAuthService } from '../support/auth.js';
 import { freshDatabase } from '../support/database.js';
 import { graphqlClient, startGateway } from '../support/gateway.js';
 import { freePort } from '../support/ports.js';
-import { collect } from '../support/stack.js';
 import { chatMigrations } from '../../migrations/chat/index.js';
 import { chatEntities } from '../../services/chat/src/entities.js';
 import type { GatewayApp } from '../../gateway/src/app.js';
 import { until } from '../support/wait.js';
+import { followChat, sendUntilAcked } from '../../gateway/test/chat-clients.js';
 
 // chat-service killed with SIGKILL and started again while subscriptions through the gateway are
 // open and a sender keeps sending, retrying each message with its clientMessageId: every
@@ -22,7 +20,6 @@ let db: Awaited<ReturnType<typeof freshDatabase>>;
 let chatPort: number;
 let chatProcess: ChildProcess | undefined;
 let gateway: GatewayApp;
-const cleanups: (() => unknown)[] = [];
 
 async function startChatProcess(): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'services/chat/src/index.ts'], {
@@ -65,7 +62,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
   await gateway?.stop();
   chatProcess?.kill('SIGKILL');
   await db?.drop();
@@ -86,41 +82,13 @@ describe('chat-service killed and restarted under load', () => {
       { token: sender.token },
     );
     const chatId = created.data!.createGroupChat.id;
-    const subs = readers.map((reader) => {
-      const client = createClient({
-        url: `ws://127.0.0.1:${gateway.port}/graphql`,
-        webSocketImpl: WebSocket,
-        retryAttempts: 0,
-        connectionParams: { authorization: `Bearer ${reader.token}` },
-      });
-      cleanups.push(() => client.dispose());
-      return collect<{ chatEvents: { __typename: string; seq?: number; message?: { body: string } } }>(
-        client,
-        'subscription ($r: [ChatCursorInput!]) { chatEvents(resume: $r) { __typename ... on MessageCreated { seq message { body } } } }',
-        // From seq 0: whenever chat-service registers the stream, nothing before it is missed.
-        { r: [{ chatId, afterSeq: 0 }] },
-      );
-    });
+    const subs = readers.map((reader) => followChat(gateway.port, reader.token, chatId));
     await until(() => gateway.events.size() === 2, 'both subscriptions');
-    const bodies = (i: number) =>
-      subs[i]!.events.flatMap((e) =>
-        e.chatEvents.__typename === 'MessageCreated' ? [e.chatEvents.message!.body] : [],
-      );
 
     const TOTAL = 60;
-    const send = async (i: number) => {
-      // Retried with the same clientMessageId until it lands: never doubled.
-      for (;;) {
-        const res = await gql(
-          'mutation ($input: SendMessageInput!) { sendMessage(input: $input) { seq } }',
-          { input: { chatId, body: `m${i}`, clientMessageId: `k${i}` } },
-          { token: sender.token },
-        );
-        if (!res.errors) return;
-        expect(res.errors[0]?.extensions?.code).toBe('UNAVAILABLE');
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    };
+    // Retried with the same clientMessageId until it lands: never doubled.
+    const send = (i: number) =>
+      sendUntilAcked(gateway.port, sender.token, { chatId, body: `m${i}`, clientMessageId: `k${i}` });
     for (let i = 1; i <= TOTAL; i++) {
       if (i === 21) {
         chatProcess!.kill('SIGKILL');
@@ -131,8 +99,8 @@ describe('chat-service killed and restarted under load', () => {
     }
     const expected = Array.from({ length: TOTAL }, (_, i) => `m${i + 1}`);
     for (let i = 0; i < subs.length; i++) {
-      await until(() => bodies(i).length >= TOTAL, `subscriber ${i} to catch up`);
-      expect(bodies(i)).toEqual(expected);
+      await until(() => subs[i]!.bodies().length >= TOTAL, `subscriber ${i} to catch up`);
+      expect(subs[i]!.bodies()).toEqual(expected);
     }
   });
 });

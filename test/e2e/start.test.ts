@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphqlClient } from '../support/gateway.js';
 import { alive, descendants, embeddedLauncherEnv } from '../support/processes.js';
+import { until } from '../support/wait.js';
 
 /**
  * `npm start` as a newcomer runs it: embedded PostgreSQL in a fresh DATA_DIR, every process,
@@ -31,19 +32,20 @@ async function start(): Promise<{ child: ChildProcess; seconds: number; output: 
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise((resolve) => child.once('exit', resolve));
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const ready = await fetch(`http://127.0.0.1:${gatewayPort}/readyz`).then(
+  const ready = () =>
+    fetch(`http://127.0.0.1:${gatewayPort}/readyz`).then(
       (r) => r.ok,
       () => false,
     );
-    if (ready) break;
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      await exited;
-      throw new Error(`npm start did not get ready:\n${output}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  // Ready, or gone: either ends the wait.
+  const started = await until(async () => child.exitCode !== null || (await ready()), 'npm start', 60_000).then(
+    () => child.exitCode === null,
+    () => false,
+  );
+  if (!started) {
+    child.kill('SIGKILL');
+    await exited;
+    throw new Error(`npm start did not get ready:\n${output}`);
   }
   return { child, seconds: (performance.now() - began) / 1000, output: () => output };
 }
@@ -57,8 +59,7 @@ async function stopAndCheck(child: ChildProcess): Promise<number> {
   const code = await exited;
   const seconds = (performance.now() - began) / 1000;
   // Whatever was still shutting down when npm exited gets a moment; nothing may outlive that.
-  const deadline = Date.now() + 5_000;
-  while (tree.some(alive) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  await until(() => !tree.some(alive), 'every process gone', 5_000).catch(() => {});
   expect(tree.filter(alive)).toEqual([]);
   // npm reports a SIGTERM it forwarded as 143 (128 + 15) or as the script's own 0, by timing.
   expect([0, 143]).toContain(code);

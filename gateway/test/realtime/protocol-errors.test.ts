@@ -63,9 +63,23 @@ describe('graphql-ws protocol errors', () => {
         );
         const errors = received.filter((m) => m.type === 'error');
         expect(errors.map((m) => m.id).sort()).toEqual(['bad', 'invalid']);
-        const syntax = errors.find((m) => m.id === 'bad')!.payload as { message: string }[];
-        expect(syntax).toHaveLength(1);
-        expect(syntax[0]!.message).toMatch(/^Syntax Error/);
+        expect(errors.find((m) => m.id === 'bad')).toMatchInlineSnapshot(`
+          {
+            "id": "bad",
+            "payload": [
+              {
+                "locations": [
+                  {
+                    "column": 40,
+                    "line": 1,
+                  },
+                ],
+                "message": "Syntax Error: Expected Name, found <EOF>.",
+              },
+            ],
+            "type": "error",
+          }
+        `);
         // What yoga keeps for HTTP answers (extensions.http: the status) is not sent on a socket.
         for (const error of errors) expect(JSON.stringify(error.payload)).not.toContain('"http"');
         const nexts = created();
