@@ -66,8 +66,9 @@ export interface GatewayApp {
 
 /**
  * Builds the gateway over its dependencies: GraphQL over HTTP and WebSocket, GraphiQL, the web
- * client, health and metrics. Building it starts only the token keys' load and the watch on
- * revoked sessions (both over `upstreams`); nothing listens until `start`.
+ * client, health and metrics. Building it already starts two things over `upstreams`, the token
+ * keys' load and the watch on revoked sessions (with its recheck timer); nothing listens until
+ * `start`.
  */
 export function createGatewayApp(
   { config, logger, upstreams, redis }: GatewayDependencies,
