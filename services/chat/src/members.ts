@@ -45,7 +45,7 @@ export async function insertMembers(
   }
 }
 
-/** The members of a group: adding, removing, roles, leaving (each a logged event), and the member list. */
+/** Membership: adding, removing, roles and leaving in a group (each a logged event), and any chat's member list. */
 export function createMembers({ orm, bus, users, caps }: ChatsDeps) {
   /** Publishes after commit; a lost publish is repaired by subscribers' gap reads. */
   async function published<T>(result: T, events: LoggedEvent[]): Promise<T> {
