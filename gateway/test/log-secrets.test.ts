@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { request as httpRequest } from 'node:http';
 import { Metadata } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -7,6 +6,7 @@ import { createLogger } from '../../lib/logger.js';
 import { graphqlClient } from '../../test/support/gateway.js';
 import { startSystem, type System } from '../../test/support/system.js';
 import { until } from '../../test/support/wait.js';
+import { postWithRawAuthorization } from './raw-requests.js';
 
 // No token, password, refresh token or message body reaches a log line or a client error, in
 // development mode at debug level (the most a log can show): the whole system as `npm start`
@@ -22,29 +22,6 @@ afterAll(async () => {
 });
 
 const marker = () => randomBytes(6).toString('hex');
-
-/** A POST whose Authorization header carries `value` as UTF-8 bytes. */
-function postWithRawAuthorization(port: number, value: string, query: string) {
-  return new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const req = httpRequest(
-      {
-        host: '127.0.0.1',
-        port,
-        path: '/graphql',
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: Buffer.from(value).toString('latin1') },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-      },
-    );
-    req.on('error', reject);
-    req.end(JSON.stringify({ query }));
-  });
-}
 
 /** A raw graphql-ws socket: what it received, and how it closed. */
 async function rawSocket(port: number) {

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { request as httpRequest } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { collect, useStack } from '../../test/support/stack.js';
+import { postWithRawAuthorization } from './raw-requests.js';
 
 // Issue #11, "Found in a review", through the running gateway: a removed member's replay, ids in
 // upper case, cursors out of range, and Authorization values that are no token.
@@ -223,34 +223,6 @@ describe('cursors out of range', () => {
     expect(huge[0]?.extensions?.code).not.toBe('INTERNAL_SERVER_ERROR');
   });
 });
-
-/** A POST whose Authorization header carries `value`'s bytes as they are (UTF-8, not ASCII). */
-function postWithRawAuthorization(port: number, value: string) {
-  return new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const body = JSON.stringify({ query: '{ me { id } }' });
-    const req = httpRequest(
-      {
-        host: '127.0.0.1',
-        port,
-        path: '/graphql',
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          // Node sends a header's characters as bytes (latin1): these are the value's UTF-8 bytes.
-          authorization: Buffer.from(value, 'utf8').toString('latin1'),
-        },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 describe('an Authorization value that is no token', () => {
   it('is UNAUTHENTICATED over HTTP, never a 500, and is not echoed', async () => {

@@ -153,6 +153,26 @@ async function deliverSubscriberOf(chat: ChatApp, account: Account) {
   return { ended: () => ended };
 }
 
+/**
+ * Waits for everything of the revoked session to end: its socket closed with 4403, its HTTP
+ * stream and chat-service's Deliver subscriber ended with UNAUTHENTICATED; the other session's
+ * socket stays open.
+ */
+async function endedForTheRevokedOnly(of: {
+  doomedSocket: Awaited<ReturnType<typeof socketOf>>;
+  doomedStream: HttpSubscription;
+  subscriber: Awaited<ReturnType<typeof deliverSubscriberOf>>;
+  keptSocket: Awaited<ReturnType<typeof socketOf>>;
+}) {
+  await until(() => of.doomedSocket.closeCode() !== undefined, 'the socket of the revoked session to close', WAIT_MS);
+  expect(of.doomedSocket.closeCode()).toBe(4403);
+  await until(() => of.doomedStream.isEnded(), 'the HTTP stream of the revoked session to end', WAIT_MS);
+  expect(of.doomedStream.codes()).toEqual(['UNAUTHENTICATED']);
+  await until(() => of.subscriber.ended() !== undefined, 'chat-service to end its subscriber', WAIT_MS);
+  expect(of.subscriber.ended()).toBe('UNAUTHENTICATED');
+  expect(of.keptSocket.closeCode()).toBeUndefined();
+}
+
 describe.skipIf(!available)('revocation, whatever failed', () => {
   it('while publishing to Redis fails: the session’s socket closes with 4403 and chat-service ends its subscriber', async () => {
     const [victim, bystander] = await Promise.all([signIn(), signIn()]);
@@ -193,13 +213,7 @@ describe.skipIf(!available)('revocation, whatever failed', () => {
     await revokeElsewhere(victim);
     auth = await startOurAuth();
 
-    await until(() => doomedSocket.closeCode() !== undefined, 'the socket of the revoked session to close', WAIT_MS);
-    expect(doomedSocket.closeCode()).toBe(4403);
-    await until(() => doomedStream.isEnded(), 'the HTTP stream of the revoked session to end', WAIT_MS);
-    expect(doomedStream.codes()).toEqual(['UNAUTHENTICATED']);
-    await until(() => subscriber.ended() !== undefined, 'chat-service to end its subscriber', WAIT_MS);
-    expect(subscriber.ended()).toBe('UNAUTHENTICATED');
-    expect(keptSocket.closeCode()).toBeUndefined();
+    await endedForTheRevokedOnly({ doomedSocket, doomedStream, subscriber, keptSocket });
   });
 
   it('that no feed carries: the periodic recheck ends the socket, the HTTP stream and the subscriber', async () => {
@@ -212,12 +226,6 @@ describe.skipIf(!available)('revocation, whatever failed', () => {
 
     await revokeElsewhere(victim);
 
-    await until(() => doomedSocket.closeCode() !== undefined, 'the socket of the revoked session to close', WAIT_MS);
-    expect(doomedSocket.closeCode()).toBe(4403);
-    await until(() => doomedStream.isEnded(), 'the HTTP stream of the revoked session to end', WAIT_MS);
-    expect(doomedStream.codes()).toEqual(['UNAUTHENTICATED']);
-    await until(() => subscriber.ended() !== undefined, 'chat-service to end its subscriber', WAIT_MS);
-    expect(subscriber.ended()).toBe('UNAUTHENTICATED');
-    expect(keptSocket.closeCode()).toBeUndefined();
+    await endedForTheRevokedOnly({ doomedSocket, doomedStream, subscriber, keptSocket });
   });
 });
