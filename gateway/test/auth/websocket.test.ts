@@ -10,6 +10,17 @@ import { useAuthGateway } from './helpers.js';
 const stack = useAuthGateway('gw_auth_ws');
 
 describe('WebSocket', () => {
+  /** A bare graphql-ws socket that has sent its connection_init: how it closes, its first message. */
+  const signedIn = async (port: number, token: string) => {
+    const socket = new WebSocket(`ws://127.0.0.1:${port}/graphql`, 'graphql-transport-ws');
+    leftover(() => socket.close());
+    await new Promise((resolve) => socket.once('open', resolve));
+    const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+    const acked = new Promise((resolve) => socket.once('message', resolve));
+    socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } }));
+    return { socket, closed, acked };
+  };
+
   const connect = (authorization?: string) =>
     new Promise<{ code: number } | 'connected'>((resolve) => {
       const client = createClient({
@@ -39,12 +50,7 @@ describe('WebSocket', () => {
 
   it('closes the sockets of a revoked session with 4403', async () => {
     const a = await stack.register();
-    const socket = new WebSocket(`ws://127.0.0.1:${stack.gateway.port}/graphql`, 'graphql-transport-ws');
-    leftover(() => socket.close());
-    await new Promise((resolve) => socket.once('open', resolve));
-    const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
-    const acked = new Promise((resolve) => socket.once('message', resolve));
-    socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${a.accessToken}` } }));
+    const { closed, acked } = await signedIn(stack.gateway.port, a.accessToken);
     expect(JSON.parse(String(await acked))).toEqual({ type: 'connection_ack' });
     await stack.gql('mutation { logout }', {}, { token: a.accessToken });
     expect(await closed).toBe(4403);
@@ -53,11 +59,7 @@ describe('WebSocket', () => {
   it('closes its WebSockets with 1012 when it stops, so clients reconnect', async () => {
     const stopping = await startGateway([stack.auth.port]);
     const a = await stack.register();
-    const socket = new WebSocket(`ws://127.0.0.1:${stopping.port}/graphql`, 'graphql-transport-ws');
-    await new Promise((resolve) => socket.once('open', resolve));
-    const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
-    const acked = new Promise((resolve) => socket.once('message', resolve));
-    socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${a.accessToken}` } }));
+    const { closed, acked } = await signedIn(stopping.port, a.accessToken);
     await acked;
     await stopping.stop();
     expect(await closed).toBe(1012);
@@ -66,10 +68,7 @@ describe('WebSocket', () => {
   it('pings an idle socket to keep it alive', async () => {
     const pinging = await startGateway([stack.auth.port], {}, [1], { wsKeepAliveMs: 100 });
     const a = await stack.register();
-    const socket = new WebSocket(`ws://127.0.0.1:${pinging.port}/graphql`, 'graphql-transport-ws');
-    leftover(() => socket.close());
-    await new Promise((resolve) => socket.once('open', resolve));
-    socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${a.accessToken}` } }));
+    const { socket } = await signedIn(pinging.port, a.accessToken);
     const pings = await new Promise<number>((resolve) => {
       let count = 0;
       socket.on('ping', () => ++count === 3 && resolve(count));
