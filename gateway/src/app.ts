@@ -1,11 +1,10 @@
 import type { IncomingMessage } from 'node:http';
+import type { App } from '../../lib/app.js';
 import type { Logger } from '../../lib/logger.js';
 import { createMetrics } from '../../lib/metrics.js';
 import { keyIdOf, verifierKeys } from '../../lib/jwt.js';
-import type { Redis } from '../../lib/redis.js';
 import { createGatewayMetrics } from './metrics/gateway-metrics.js';
 import { operationRecorder } from './metrics/operations.js';
-import type { Upstreams } from './clients.js';
 import type { GatewayConfig } from './config.js';
 import type { Services } from './caller-services.js';
 import { createContext } from './context.js';
@@ -25,17 +24,14 @@ import { createReadiness } from './http/readiness.js';
 import { closeHttpServer, createHttpServer, listen } from './http/server.js';
 import { createGraphqlOverHttp, GRAPHQL_PATH } from './http/yoga.js';
 import { buildSchema } from './schema.js';
+import type { GatewayResources } from './resources.js';
 import { createWebHandler } from './web.js';
 import { createLiveSessions } from './ws-sessions.js';
 
-/** What the gateway is built from; the resources (upstreams, redis) are opened and closed by the caller. */
-export interface GatewayDependencies {
+/** What the gateway is built from: its resources (resources.ts), opened and closed by the caller. */
+export interface GatewayDependencies extends Omit<GatewayResources, 'close'> {
   config: GatewayConfig;
   logger: Logger;
-  /** The gRPC clients of the upstream services (clients.ts). */
-  upstreams: Upstreams;
-  /** The connection of the rate limits' counters, when they are in Redis (resources.ts). */
-  redis?: Redis | undefined;
 }
 
 export interface GatewayOptions {
@@ -45,23 +41,10 @@ export interface GatewayOptions {
   wsMaxBufferedBytes?: number;
 }
 
-/** The gateway, built: `start` listens, `stop` ends what it made and started. */
-export interface Gateway {
+/** The gateway, built: `start` listens (GraphQL over HTTP and WebSocket, metrics), `stop` ends what it made. */
+export interface GatewayApp extends App<{ port: number; metricsPort: number }> {
   /** The real-time path: subscriptions and their Deliver calls. */
   events: EventHub;
-  /** Listens (GraphQL over HTTP and WebSocket, metrics) and resolves with the ports bound. */
-  start(): Promise<{ port: number; metricsPort: number }>;
-  /** Stops everything it made; the upstreams and Redis it was given stay open for their opener. */
-  stop(): Promise<void>;
-}
-
-/** A started gateway with the upstreams it was given, as the test fixtures hand it out. */
-export interface GatewayApp {
-  port: number;
-  metricsPort: number;
-  upstreams: Upstreams;
-  events: EventHub;
-  stop(): Promise<void>;
 }
 
 /**
@@ -73,7 +56,7 @@ export interface GatewayApp {
 export function createGatewayApp(
   { config, logger, upstreams, redis }: GatewayDependencies,
   { wsKeepAliveMs = 12_000, wsMaxBufferedBytes = 4 * 1024 * 1024 }: GatewayOptions = {},
-): Gateway {
+): GatewayApp {
   /**
    * Requests by documentId, and in `only` mode nothing else (HTTP through yoga, graphql-ws in
    * ws-connection.ts). First: an unreadable manifest fails the build before the gateway starts

@@ -12,7 +12,7 @@ export interface GatewayResources {
   upstreams: Upstreams;
   /** The rate limits' counters (limits/rate-limits.ts): only with REDIS_URL set and rate limits on. */
   redis: Redis | undefined;
-  close(): void;
+  close(): Promise<void>;
 }
 
 export function openGatewayResources(config: GatewayConfig, logger: Logger): GatewayResources {
@@ -24,7 +24,7 @@ export function openGatewayResources(config: GatewayConfig, logger: Logger): Gat
   return {
     upstreams,
     redis,
-    close() {
+    async close() {
       redis?.disconnect();
       upstreams.close();
     },

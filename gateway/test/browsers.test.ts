@@ -3,7 +3,7 @@ import { as, newAccount } from '../../test/support/auth.js';
 import { launchBrowser, openPage } from '../../test/support/browser.js';
 import { startGateway, type GraphQLResponse } from '../../test/support/gateway.js';
 import { useStack } from '../../test/support/stack.js';
-import type { GatewayApp } from '../src/app.js';
+import type { GatewayApp } from '../../test/support/gateway.js';
 
 // What web pages may do with the gateway (gateway/src/defence/browsers.ts, http-body.ts): CORS
 // for the configured origins only, no request a foreign page can send without a preflight (a

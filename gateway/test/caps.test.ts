@@ -10,7 +10,7 @@ import { chatMigrations } from '../../migrations/chat/index.js';
 import type { ChatApp } from '../../test/support/chat.js';
 import { loadChatConfig } from '../../services/chat/src/config.js';
 import { chatEntities } from '../../services/chat/src/entities.js';
-import type { GatewayApp } from '../src/app.js';
+import type { GatewayApp } from '../../test/support/gateway.js';
 import { loadGatewayConfig } from '../src/config.js';
 
 // The caps on what one user holds open, against the real gateway over real WebSockets and HTTP:

@@ -8,7 +8,7 @@ import { as, newAccount } from '../../test/support/auth.js';
 import { startGateway, type GraphQLResponse } from '../../test/support/gateway.js';
 import { useStack } from '../../test/support/stack.js';
 import { until } from '../../test/support/wait.js';
-import type { GatewayApp } from '../src/app.js';
+import type { GatewayApp } from '../../test/support/gateway.js';
 
 // The gateway's HTTP and WebSocket servers against clients that send too much or too slowly
 // (gateway/src/defence/http-body.ts, http-server.ts): a body over MAX_REQUEST_BYTES is refused

@@ -3,7 +3,7 @@ import { as, expiredAccessToken, newAccount } from '../../test/support/auth.js';
 import { startGateway, type GraphQLResponse } from '../../test/support/gateway.js';
 import { useStack } from '../../test/support/stack.js';
 import { until } from '../../test/support/wait.js';
-import type { GatewayApp } from '../src/app.js';
+import type { GatewayApp } from '../../test/support/gateway.js';
 import { subscribeOverSse, type HttpSubscription } from './subscription-clients.js';
 
 // `chatEvents` over HTTP holds to what a WebSocket does: it starts only with an unexpired token

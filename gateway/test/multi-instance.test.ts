@@ -8,7 +8,7 @@ import { chatMigrations } from '../../migrations/chat/index.js';
 import { chatEntities } from '../../services/chat/src/entities.js';
 import { loadChatConfig } from '../../services/chat/src/config.js';
 import type { ChatApp } from '../../test/support/chat.js';
-import type { GatewayApp } from '../src/app.js';
+import type { GatewayApp } from '../../test/support/gateway.js';
 import { until } from '../../test/support/wait.js';
 import { followChat, sendUntilAcked } from './chat-clients.js';
 

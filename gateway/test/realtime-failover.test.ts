@@ -13,7 +13,7 @@ import { chatMigrations } from '../../migrations/chat/index.js';
 import type { ChatApp } from '../../test/support/chat.js';
 import { loadChatConfig } from '../../services/chat/src/config.js';
 import { chatEntities } from '../../services/chat/src/entities.js';
-import type { GatewayApp } from '../src/app.js';
+import type { GatewayApp } from '../../test/support/gateway.js';
 
 // Upstream fail-over mid-traffic: one gateway holds one Deliver call to each of two chat-service
 // instances (one database, one Redis). While a sender keeps sending, one instance is killed

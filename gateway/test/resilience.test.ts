@@ -11,7 +11,7 @@ import { chatMigrations } from '../../migrations/chat/index.js';
 import { chatEntities } from '../../services/chat/src/entities.js';
 import { loadChatConfig } from '../../services/chat/src/config.js';
 import type { ChatApp } from '../../test/support/chat.js';
-import type { GatewayApp } from '../src/app.js';
+import type { GatewayApp } from '../../test/support/gateway.js';
 import { until } from '../../test/support/wait.js';
 
 // The gateway keeps subscriptions whole while chat-service restarts, cuts a client that cannot

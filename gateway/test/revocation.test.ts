@@ -18,7 +18,7 @@ import { authEntities } from '../../services/auth/src/entities.js';
 import type { ChatApp } from '../../test/support/chat.js';
 import { loadChatConfig } from '../../services/chat/src/config.js';
 import { chatEntities } from '../../services/chat/src/entities.js';
-import type { GatewayApp } from '../src/app.js';
+import type { GatewayApp } from '../../test/support/gateway.js';
 import { openGraphqlWs, subscribeOverSse, type HttpSubscription } from './subscription-clients.js';
 
 // Every live subscription of a revoked session ends, whatever failed: the WebSockets of the

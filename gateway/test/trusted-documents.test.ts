@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway } from '../../test/support/gateway.js';
 import { useStack } from '../../test/support/stack.js';
 import { until } from '../../test/support/wait.js';
-import type { GatewayApp } from '../src/app.js';
+import type { GatewayApp } from '../../test/support/gateway.js';
 import { DEFAULT_TRUSTED_DOCUMENTS_FILE } from '../src/config.js';
 import { TrustedDocumentCode, readManifest, type TrustedDocumentsMode } from '../src/defence/trusted-documents.js';
 import { buildSchema } from '../src/schema.js';

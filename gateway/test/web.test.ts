@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWeb } from '../../scripts/build-web.js';
 import { graphqlClient, startGateway } from '../../test/support/gateway.js';
-import type { GatewayApp } from '../src/app.js';
+import type { GatewayApp } from '../../test/support/gateway.js';
 
 // The gateway serves the built web client (gateway/src/web.ts) beside /graphql: index.html for
 // the client's routes, hashed assets cached forever, nothing outside its folder.

@@ -192,7 +192,7 @@ describe('deploy/k8s', () => {
         expect(liveness?.grpc?.port, deployment.metadata.name).toBe(port);
         expect(containerPort(container, 'grpc')).toBe(port);
       } else {
-        // The gateway's own paths (gateway/src/app.ts), on GATEWAY_PORT.
+        // The gateway's own paths (gateway/src/http/server.ts), on GATEWAY_PORT.
         expect(readiness?.httpGet?.path).toBe('/readyz');
         expect(liveness?.httpGet?.path).toBe('/healthz');
         for (const probe of [readiness!, liveness!]) {

@@ -6,7 +6,7 @@ import { graphqlClient, startGateway } from '../support/gateway.js';
 import { freePort } from '../support/ports.js';
 import { chatMigrations } from '../../migrations/chat/index.js';
 import { chatEntities } from '../../services/chat/src/entities.js';
-import type { GatewayApp } from '../../gateway/src/app.js';
+import type { GatewayApp } from '../support/gateway.js';
 import { until } from '../support/wait.js';
 import { followChat, sendUntilAcked } from '../../gateway/test/chat-clients.js';
 

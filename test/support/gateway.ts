@@ -1,13 +1,25 @@
+import { launch } from '../../lib/app.js';
 import { createLogger } from '../../lib/logger.js';
-import { createGatewayApp, type Gateway, type GatewayApp, type GatewayOptions } from '../../gateway/src/app.js';
+import { createGatewayApp, type GatewayOptions } from '../../gateway/src/app.js';
+import type { Upstreams } from '../../gateway/src/clients.js';
 import { loadGatewayConfig } from '../../gateway/src/config.js';
+import type { EventHub } from '../../gateway/src/realtime/hub.js';
 import { openGatewayResources } from '../../gateway/src/resources.js';
 import { leftover } from './leftovers.js';
 
+/** A running gateway: what it bound, the upstreams it was given, and its stop (also run after the file). */
+export interface GatewayApp {
+  port: number;
+  metricsPort: number;
+  upstreams: Upstreams;
+  /** The real-time path: subscriptions and their Deliver calls. */
+  events: EventHub;
+  stop(): Promise<void>;
+}
+
 /**
- * A real gateway on a free port, dialing the given auth-service ports: composed as
- * gateway/src/index.ts composes it (resources opened, the gateway built over them and started;
- * stopped, then the resources closed). Stopped after the file's tests unless `stop` was called.
+ * A real gateway on a free port, dialing the given auth-service ports, put together as
+ * gateway/src/index.ts does it (`launch`).
  */
 export async function startGateway(
   authPorts: number[],
@@ -25,24 +37,10 @@ export async function startGateway(
     ...env,
   });
   const logger = createLogger('gateway', process.env.LOG_LEVEL ?? 'silent');
-  const resources = openGatewayResources(config, logger);
-  const stopResources = leftover(() => resources.close());
-  let gateway: Gateway;
-  try {
-    gateway = createGatewayApp({ config, logger, upstreams: resources.upstreams, redis: resources.redis }, options);
-  } catch (error) {
-    await stopResources();
-    throw error;
-  }
-  const stop = leftover(async () => {
-    await gateway.stop();
-    await stopResources();
-  });
-  const { port, metricsPort } = await gateway.start().catch(async (error: unknown) => {
-    await stop();
-    throw error;
-  });
-  return { port, metricsPort, upstreams: resources.upstreams, events: gateway.events, stop };
+  const { app, resources, bound, stop } = await launch(openGatewayResources(config, logger), (resources) =>
+    createGatewayApp({ config, logger, ...resources }, options),
+  );
+  return { ...bound, upstreams: resources.upstreams, events: app.events, stop: leftover(stop) };
 }
 
 export interface GraphQLResponse<T = Record<string, unknown>> {

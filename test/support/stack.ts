@@ -4,7 +4,7 @@ import WebSocket from 'ws';
 import { useChatService } from './chat.js';
 import { useProfilesService } from './profiles.js';
 import { graphqlClient, startGateway } from './gateway.js';
-import type { GatewayApp } from '../../gateway/src/app.js';
+import type { GatewayApp } from './gateway.js';
 import { leftover } from './leftovers.js';
 
 /**

@@ -4,7 +4,7 @@ import { newAccount, startAuth, type AuthApp } from '../../../test/support/auth.
 import { graphqlClient, startGateway } from '../../../test/support/gateway.js';
 import { authEntities } from '../../../services/auth/src/entities.js';
 import { authMigrations } from '../../../migrations/auth/index.js';
-import type { GatewayApp } from '../../src/app.js';
+import type { GatewayApp } from '../../../test/support/gateway.js';
 
 // The auth part of the GraphQL API through a gateway in front of a real auth-service (and no
 // chat-service), shared by the tests beside this file.

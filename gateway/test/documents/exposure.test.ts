@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startGateway } from '../../../test/support/gateway.js';
 import { useStack } from '../../../test/support/stack.js';
-import type { GatewayApp } from '../../src/app.js';
+import type { GatewayApp } from '../../../test/support/gateway.js';
 import { REGISTER, overWs, post, wsClient } from './helpers.js';
 
 // What production mode hides (introspection, GraphiQL, field suggestions), each switchable.

@@ -6,7 +6,7 @@ import { as, newAccount } from '../../../test/support/auth.js';
 import { useChatService } from '../../../test/support/chat.js';
 import { graphqlClient, startGateway, type GraphQLResponse } from '../../../test/support/gateway.js';
 import { leftover } from '../../../test/support/leftovers.js';
-import type { GatewayApp } from '../../src/app.js';
+import type { GatewayApp } from '../../../test/support/gateway.js';
 
 // The gateway's rate limits, black-box: real gateways (HTTP and graphql-ws) in front of real
 // auth- and chat-services. Each gateway counts in its own memory unless given Redis, so each

@@ -10,7 +10,7 @@ import { authUserDirectory } from '../../../lib/user-directory.js';
 import { ChatServiceService } from '../../../proto/gen/chat/v1/chat.js';
 import { memoryChatBus } from './bus.js';
 import { redisChatBus } from './redis-bus.js';
-import { createChats, type UserDirectory } from './chats.js';
+import { createChats } from './chats.js';
 import type { ChatConfig } from './config.js';
 import { chatHandlers } from './handlers.js';
 import { createMessages } from './messages.js';
@@ -55,8 +55,6 @@ export function createChatApp(
     logger,
     recheckMs: config.sessionRecheckMs,
   });
-  const directory = authUserDirectory(auth);
-  const users: UserDirectory = async (caller, ids) => new Set((await directory(caller, ids)).keys());
   // With Redis, what several instances share: the event bus, typing state, the fan-out gate.
   const prefix = config.redis?.prefix ?? '';
   const bus = redis ? redisChatBus(redis.publisher, redis.subscriber, prefix, logger) : memoryChatBus();
@@ -75,7 +73,7 @@ export function createChatApp(
     intervalMs: config.caps.typingIntervalMs,
   });
   const receipts = createReadReceipts({ orm, bus, gate, intervalMs: config.caps.readReceiptIntervalMs, logger });
-  const chats = createChats({ orm, bus, users, caps: config.caps });
+  const chats = createChats({ orm, bus, users: authUserDirectory(auth), caps: config.caps });
   const messages = createMessages({ orm, bus, receipts });
   const metrics = createMetrics('chat');
   metrics.watchPool(() => poolState(orm));

@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { invalidArgument, notFound } from '../../../lib/errors.js';
 import type { MikroORM } from '../../../lib/db.js';
 import type { Caller } from '../../../lib/session-verifier.js';
+import type { UserDirectory } from '../../../lib/user-directory.js';
 import type { Chat as ChatProto } from '../../../proto/gen/chat/v1/chat.js';
 import type { ChatBus } from './bus.js';
 import { lockMemberships, requireChatsCap, requireGroupCap } from './caps.js';
@@ -19,12 +20,10 @@ import {
   userIds as checkUserIds,
 } from './validation.js';
 
-/** Which of these user ids exist, asked of auth-service on the caller's behalf. */
-export type UserDirectory = (caller: Caller, ids: string[]) => Promise<Set<string>>;
-
 export interface ChatsDeps {
   orm: MikroORM;
   bus: ChatBus;
+  /** Which user ids exist (auth-service, asked on the caller's behalf). */
   users: UserDirectory;
   caps: {
     /** Chats a user may be in, direct ones included (MAX_CHATS_PER_USER). */

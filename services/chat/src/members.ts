@@ -7,7 +7,8 @@ import type {
   ListMembersRequest,
 } from '../../../proto/gen/chat/v1/chat.js';
 import { lockMemberships, requireChatsCap, requireGroupCap } from './caps.js';
-import type { ChatsDeps, UserDirectory } from './chats.js';
+import type { UserDirectory } from '../../../lib/user-directory.js';
+import type { ChatsDeps } from './chats.js';
 import type { ChatRole } from './entities.js';
 import { appendEvent, lockChat, type LoggedEvent } from './event-log.js';
 import { loadChatView, ROLE_TO_PROTO, uuidArray } from './rows.js';

@@ -1,4 +1,4 @@
-// Imported first by index.ts: the instrumentations patch grpc-js, pg and pino as they load, so
+// Imported first by index.ts: the instrumentations patch http, grpc-js and pg as they load, so
 // tracing starts before any other module imports them (lib/tracing.ts; off without an endpoint).
 import { startTracing } from '../../../lib/tracing.js';
 

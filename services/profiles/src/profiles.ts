@@ -2,6 +2,7 @@ import { invalidArgument } from '../../../lib/errors.js';
 import type { MikroORM } from '../../../lib/db.js';
 import type { Logger } from '../../../lib/logger.js';
 import type { Caller } from '../../../lib/session-verifier.js';
+import type { UserDirectory } from '../../../lib/user-directory.js';
 import type { Profile as ProfileMessage } from '../../../proto/gen/profiles/v1/profiles.js';
 import { LIMITS, avatarUrl, bio, displayName, isUuid, search as checkSearch } from './validation.js';
 
@@ -12,9 +13,6 @@ interface ProfileRow {
   avatar_url: string | null;
   updated_at: Date | string;
 }
-
-/** Usernames of these user ids (absent: no such user), asked of auth-service for the caller. */
-export type UsernameDirectory = (caller: Caller, ids: string[]) => Promise<Map<string, string>>;
 
 const EDITABLE = new Set(['display_name', 'bio', 'avatar_url']);
 const COLUMNS = 'user_id, display_name, bio, avatar_url, updated_at';
@@ -29,7 +27,8 @@ export interface ProfileChange {
 /** Profiles: stored ones, and the default (display name = username) for everyone else. */
 export function createProfiles(deps: {
   orm: MikroORM;
-  usernames: UsernameDirectory;
+  /** Usernames (auth-service, asked on the caller's behalf). */
+  usernames: UserDirectory;
   /** Tells the caller's chats that their profile changed (chat-service NotifyUserUpdated). */
   notify: (caller: Caller) => Promise<void>;
   logger: Logger;

@@ -1,5 +1,5 @@
 // The chaos test's clients, written as the web client behaves (web/src/realtime/connection.ts,
-// web/src/state/messenger.ts, web/src/auth/session.ts), with the web client's own GraphQL
+// web/src/state/send-queue.ts, web/src/auth/session.ts), with the web client's own GraphQL
 // documents: a session that refreshes its access token before it expires (signing in again when
 // the refresh is refused), a graphql-ws connection per device that resubscribes after every loss
 // with a cursor per chat, and senders that retry each message with its clientMessageId until it

@@ -15,7 +15,7 @@ export interface SenderStats {
 }
 
 /**
- * Senders as web/src/state/messenger.ts sends: per device and chat one message at a time, in
+ * Senders as web/src/state/send-queue.ts sends: per device and chat one message at a time, in
  * order; each retried with the same clientMessageId until acknowledged (network errors, 5xx,
  * UNAVAILABLE, INTERNAL_SERVER_ERROR; a refused token is renewed first).
  */
