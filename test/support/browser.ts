@@ -1,6 +1,7 @@
 import { access, constants, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { leftover } from './leftovers.js';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 
 /**
@@ -38,7 +39,8 @@ export async function browserUnavailable(): Promise<string | undefined> {
 
 /**
  * A headless Chromium, or undefined (after printing why) when there is none; use it in a
- * top-level await and skip with `describe.skipIf(!browser)`. Close it in `afterAll`.
+ * top-level await and skip with `describe.skipIf(!browser)`. Closed after the file's tests
+ * (leftovers.ts), its pages first.
  */
 export async function launchBrowser(): Promise<Browser | undefined> {
   const reason = await browserUnavailable();
@@ -46,7 +48,9 @@ export async function launchBrowser(): Promise<Browser | undefined> {
     process.stdout.write(`${reason}\n`);
     return undefined;
   }
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  leftover(() => browser.close());
+  return browser;
 }
 
 export interface OpenedPage {
@@ -73,7 +77,7 @@ export async function openPage(browser: Browser, options: BrowserContextOptions 
     }
   });
   page.on('pageerror', (error) => errors.push(`uncaught: ${error.stack ?? error.message}`));
-  return { context, page, errors, close: () => context.close() };
+  return { context, page, errors, close: leftover(() => context.close()) };
 }
 
 /** Saves a full-page PNG as test-artifacts/screenshots/<name>.png; returns its path. */

@@ -1,9 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signerKeys, type AccessTokenSigner } from '../../lib/jwt.js';
 import { newKeyPair } from '../../lib/jwt-keys.js';
 import { createLogger } from '../../lib/logger.js';
+import { leftover } from './leftovers.js';
 
 export interface TestKeys {
   /** PEM file of the private key (auth-service's JWT_PRIVATE_KEY_FILE). */
@@ -14,9 +15,10 @@ export interface TestKeys {
   publicPem: string;
 }
 
-/** A new Ed25519 key pair in files of a temporary folder of its own. */
+/** A new Ed25519 key pair in files of a temporary folder of its own, removed after the file's tests. */
 export function testKeys(): TestKeys {
   const dir = mkdtempSync(join(tmpdir(), 'messenger-keys-'));
+  leftover(() => rmSync(dir, { recursive: true, force: true }));
   const { privatePem, publicPem } = newKeyPair();
   const privateKeyFile = join(dir, 'private.pem');
   const publicKeyFile = join(dir, 'public.pem');

@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { leftover } from './leftovers.js';
 
 /**
  * A tiny OTLP/HTTP trace receiver for tests: accepts `POST /v1/traces` in both encodings the
@@ -97,7 +98,7 @@ function decodeJson(body: Buffer): ReceivedSpan[] {
   });
 }
 
-/** Starts the receiver on a free port of 127.0.0.1. Register `stop` in `afterAll`. */
+/** Starts the receiver on a free port of 127.0.0.1; stopped after the file's tests (leftovers.ts). */
 export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   const requests: ReceivedRequest[] = [];
   const spans: ReceivedSpan[] = [];
@@ -121,10 +122,12 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     url: `http://127.0.0.1:${port}`,
     requests: () => [...requests],
     spans: () => [...spans],
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    stop: leftover(
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+    ),
   };
 }

@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { Socket } from 'node:net';
+import { leftover } from './leftovers.js';
 
 export interface RedisServer {
   url: string;
@@ -72,5 +73,7 @@ export async function startRedisServer(port: number, label: string): Promise<Red
     running.kill('SIGKILL');
     await exited;
   };
-  return { url: `redis://127.0.0.1:${port}`, port, kill, restart: launch, stop: kill };
+  // Killed after the file's tests (leftovers.ts) unless a test did it first.
+  const stop = leftover(kill);
+  return { url: `redis://127.0.0.1:${port}`, port, kill, restart: launch, stop };
 }

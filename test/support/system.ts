@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 import { dropDatabase } from '../../lib/db.js';
 import { testKeys } from './keys.js';
+import { leftover } from './leftovers.js';
 import { freePort } from './ports.js';
 
 /**
@@ -62,7 +63,7 @@ interface Launched {
 /**
  * Starts the system and resolves once the gateway's /readyz answers 200. `env` overrides any
  * setting (LOG_LEVEL defaults to `warn`, so that failures are explained in `output()`). Register
- * `stop` in `afterAll`.
+ * `stop` only to stop it early: it is stopped after the file's tests (leftovers.ts).
  */
 export async function startSystem(
   label: string,
@@ -154,12 +155,14 @@ export async function startSystem(
 
   let current = launch();
   let stopped: Promise<void> | undefined;
-  const stop = () =>
-    (stopped ??= (async () => {
-      await terminate(current);
-      if (databases) await Promise.all(Object.values(databases).map((url) => dropDatabase(url)));
-      await rm(dir, { recursive: true, force: true });
-    })());
+  const stop = leftover(
+    () =>
+      (stopped ??= (async () => {
+        await terminate(current);
+        if (databases) await Promise.all(Object.values(databases).map((url) => dropDatabase(url)));
+        await rm(dir, { recursive: true, force: true });
+      })()),
+  );
 
   try {
     await waitReady(current);

@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { leftover } from './leftovers.js';
 
 /**
  * Certificates for gRPC TLS tests, made with the `openssl` CLI (.ci/run installs it; tests skip,
@@ -20,7 +21,8 @@ export interface TestCertificates {
   otherCa: string;
   otherCert: string;
   otherKey: string;
-  remove(): void;
+  /** Removes the folder now; it is removed after the file's tests anyway. */
+  remove(): Promise<void>;
 }
 
 /** Why TLS tests cannot run here, or undefined when they can. */
@@ -120,6 +122,6 @@ export function testCertificates(): TestCertificates {
     otherCa: path('other-ca.pem'),
     otherCert: path('stranger.pem'),
     otherKey: path('stranger.key'),
-    remove: () => rmSync(dir, { recursive: true, force: true }),
+    remove: leftover(() => rmSync(dir, { recursive: true, force: true })),
   };
 }
