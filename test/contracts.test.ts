@@ -3,7 +3,8 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { leftover } from './support/leftovers.js';
 
 /**
  * The contract check (scripts/contracts.ts), run for real (tsx, the gateway's schema, buf) in
@@ -28,6 +29,7 @@ const SOURCES = [
 ];
 
 const scratch = mkdtempSync(join(tmpdir(), 'contracts-'));
+leftover(() => rmSync(scratch, { recursive: true, force: true }));
 const template = join(scratch, 'template');
 let copies = 0;
 
@@ -75,8 +77,6 @@ beforeAll(async () => {
   const first = await contracts(template, 'update');
   expect(first, first.stderr).toMatchObject({ status: 0 });
 });
-
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 // Each run builds the gateway's schema and runs buf: seconds each, more on a loaded machine.
 describe('npm run contracts:check', { timeout: 60_000 }, () => {

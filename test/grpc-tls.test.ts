@@ -1,12 +1,13 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { grpcTlsEnv, loadGrpcTls, type GrpcTls } from '../lib/env.js';
 import { createServiceClient } from '../lib/grpc/client.js';
 import { createHealthChecker } from '../lib/grpc/health.js';
 import { as, newAccount, useAuthService } from './support/auth.js';
 import { graphqlClient } from './support/gateway.js';
+import { leftover } from './support/leftovers.js';
 import { startSystem, type System } from './support/system.js';
 import { opensslUnavailable, testCertificates, type TestCertificates } from './support/tls.js';
 import { statusOf } from './support/wait.js';
@@ -27,9 +28,8 @@ const unavailable = opensslUnavailable();
 if (unavailable) process.stdout.write(`${unavailable}\n`);
 // Made when the file is collected: the services' settings name the files.
 const certs = unavailable ? undefined : testCertificates();
+if (certs) leftover(() => certs.remove());
 const files = certs as TestCertificates;
-
-afterAll(() => certs?.remove());
 
 /** TLS settings as a process would load them from these variables. */
 const tlsFrom = (variables: Record<string, string>) => loadGrpcTls({ serves: false }, variables);
@@ -115,8 +115,8 @@ describe.skipIf(!certs)('the whole system with mTLS between every process', () =
       GRPC_TLS_KEY_FILE: files.key,
       GRPC_TLS_CA_FILE: files.ca,
     });
+    leftover(() => system?.stop());
   }, 120_000);
-  afterAll(() => system?.stop());
 
   it('serves GraphQL through gateway → auth, chat → auth, profiles → auth and chat', async () => {
     const gql = graphqlClient(system!.gatewayPort).request;

@@ -7,6 +7,7 @@ import { firstValueFrom } from 'rxjs';
 import { filter } from 'rxjs/operators';
 import WebSocket from 'ws';
 import { describe, expect, it } from 'vitest';
+import { leftover } from '../support/leftovers.js';
 import { until } from '../support/wait.js';
 import {
   CHAT_EVENT_KEYS,
@@ -50,7 +51,7 @@ import {
  * docs/client-caches.md) against a real gateway: after each mutation or event, the cached
  * queries read exactly what the server answers, and the client sent nothing but the mutation.
  */
-const { stack, disposers } = useClientStack('clients_apollo');
+const { stack } = useClientStack('clients_apollo');
 
 const Q = { chats: gql(CHATS), history: gql(HISTORY), sessions: gql(SESSIONS) };
 const M = { send: gql(SEND), edit: gql(EDIT), delete: gql(DELETE), leave: gql(LEAVE), revoke: gql(REVOKE) };
@@ -65,6 +66,7 @@ function apollo(token: string) {
     retryAttempts: 0,
     connectionParams: { authorization: `Bearer ${token}` },
   });
+  leftover(() => ws.dispose());
   const http = new HttpLink({
     uri: url,
     headers: { authorization: `Bearer ${token}` },
@@ -82,10 +84,7 @@ function apollo(token: string) {
     http,
   );
   const client = new ApolloClient({ link, cache: createMessengerCache() });
-  disposers.push(
-    () => client.stop(),
-    () => ws.dispose(),
-  );
+  leftover(() => client.stop());
   return { client, sent };
 }
 
@@ -199,7 +198,7 @@ describe('Apollo Client 4 InMemoryCache', () => {
         query: gql(EVENTS(CHAT_EVENT_KEYS)),
       })
       .subscribe({ next: ({ data }) => data && applyChatEvent(client.cache, data.chatEvents, a.id) });
-    disposers.push(() => subscription.unsubscribe());
+    leftover(() => subscription.unsubscribe());
     await until(() => stack.chatService.app.subscribers() > streams, 'the chatEvents stream');
 
     const message = await call<{ sendMessage: { id: string } }>(stack, b.token, SEND, {

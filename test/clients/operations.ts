@@ -1,6 +1,6 @@
 // The operations the normalised-cache tests (apollo.test.ts, urql.test.ts) send, as a client app
 // would: each selects the key fields the cache updates read (docs/client-caches.md).
-import { afterAll, afterEach, beforeEach, expect, vi, type MockInstance } from 'vitest';
+import { afterEach, beforeEach, expect, vi, type MockInstance } from 'vitest';
 import { useStack } from '../support/stack.js';
 
 const MESSAGE = 'id chatId seq body editedAt deletedAt sender { id username }';
@@ -176,21 +176,16 @@ export const historyView = (data: HistoryData | null | undefined) =>
 
 /**
  * A client test file's gateway (no rate limit: every test signs up users of its own from one
- * address) and its disposals, run after all; and the check that the documented cache
- * configuration is complete: the cache warns of nothing (missing keys, data lost on merge,
- * fragments matched by guess).
+ * address); and the check that the documented cache configuration is complete: the cache warns
+ * of nothing (missing keys, data lost on merge, fragments matched by guess).
  */
-export function useClientStack(label: string): { stack: Stack; disposers: (() => unknown)[] } {
+export function useClientStack(label: string): { stack: Stack } {
   const stack = useStack(label, { gateway: { RATE_LIMITS: 'off' } });
-  const disposers: (() => unknown)[] = [];
-  afterAll(async () => {
-    for (const dispose of disposers) await dispose();
-  });
   let warn: MockInstance;
   beforeEach(() => void (warn = vi.spyOn(console, 'warn')));
   afterEach(() => {
     expect(warn).not.toHaveBeenCalled();
     warn.mockRestore();
   });
-  return { stack, disposers };
+  return { stack };
 }

@@ -4,6 +4,7 @@ import type { FormattedExecutionResult } from 'graphql';
 import { createClient, type Sink } from 'graphql-ws';
 import WebSocket from 'ws';
 import { describe, expect, it } from 'vitest';
+import { leftover } from '../support/leftovers.js';
 import { until } from '../support/wait.js';
 import { CHAT_EVENT_KEYS, messengerCacheExchange } from './urql-cache.js';
 import {
@@ -38,7 +39,7 @@ import {
  * against a real gateway: after each mutation or event, the cached queries read exactly what
  * the server answers, and the client sent nothing but the mutation.
  */
-const { stack, disposers } = useClientStack('clients_urql');
+const { stack } = useClientStack('clients_urql');
 
 const doc = <T, V extends AnyVariables = AnyVariables>(text: string): TypedDocumentNode<T, V> => gql<T, V>(text);
 const Q = { chats: doc<ChatsData>(CHATS), history: doc<HistoryData>(HISTORY), sessions: doc<SessionsData>(SESSIONS) };
@@ -53,6 +54,7 @@ function urql(user: { id: string; token: string }) {
     retryAttempts: 0,
     connectionParams: { authorization: `Bearer ${user.token}` },
   });
+  leftover(() => ws.dispose());
   const client = new Client({
     url,
     fetchOptions: { headers: { authorization: `Bearer ${user.token}` } },
@@ -79,7 +81,6 @@ function urql(user: { id: string; token: string }) {
       }),
     ],
   });
-  disposers.push(() => ws.dispose());
   /** A query answered by the cache alone (null when the cache cannot answer it whole). */
   const cached = <T>(query: TypedDocumentNode<T>, variables: AnyVariables = {}) =>
     client.readQuery(query, variables)?.data ?? null;
@@ -171,7 +172,7 @@ describe('urql Graphcache', () => {
 
     const streams = stack.chatService.app.subscribers();
     const events = client.subscription(gql(EVENTS(CHAT_EVENT_KEYS)), {}).subscribe(() => {});
-    disposers.push(() => events.unsubscribe());
+    leftover(() => events.unsubscribe());
     await until(() => stack.chatService.app.subscribers() > streams, 'the chatEvents stream');
 
     const message = await call<{ sendMessage: { id: string } }>(stack, b.token, SEND, {

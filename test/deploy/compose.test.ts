@@ -2,9 +2,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadEnv } from '../../lib/env.js';
+import { leftover } from '../support/leftovers.js';
 import {
   DIAL_VARIABLES,
   PROCESSES,
@@ -189,7 +190,7 @@ describe.skipIf(composeMissing)('docker-compose config', () => {
   // A project folder of its own, with a .env as an operator makes it (`cp .env.example .env`,
   // then POSTGRES_PASSWORD), so that the repository's own .env plays no part.
   const project = mkdtempSync(join(tmpdir(), 'messenger-compose-'));
-  afterAll(() => rmSync(project, { recursive: true, force: true }));
+  leftover(() => rmSync(project, { recursive: true, force: true }));
   const config = (env: string) => {
     writeFileSync(join(project, '.env'), env);
     return spawnSync('docker-compose', ['--project-directory', project, '-f', join(ROOT, 'compose.yaml'), 'config'], {
