@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { as, newAccount } from '../../test/support/auth.js';
 import { launchBrowser, openPage } from '../../test/support/browser.js';
 import { startGateway, type GraphQLResponse } from '../../test/support/gateway.js';
@@ -26,10 +26,6 @@ beforeAll(async () => {
     },
     [stack.chatService.app.port],
   );
-});
-afterAll(async () => {
-  await withOrigins?.stop();
-  await browser?.close();
 });
 
 const url = (port: number) => `http://127.0.0.1:${port}/graphql`;

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { as, newAccount, useAuthService } from '../../test/support/auth.js';
 import { startChat } from '../../test/support/chat.js';
 import { freshDatabase } from '../../test/support/database.js';
 import { graphqlClient, startGateway } from '../../test/support/gateway.js';
+import { leftover } from '../../test/support/leftovers.js';
 import { until } from '../../test/support/wait.js';
 import { chatMigrations } from '../../migrations/chat/index.js';
 import type { ChatApp } from '../../test/support/chat.js';
@@ -46,12 +47,8 @@ beforeAll(async () => {
     [chat.port],
   );
 });
-afterAll(async () => {
-  await gateway?.stop();
-  await chat?.stop();
-  await chatDb?.drop();
-});
-
+// Each test's sockets are closed after it, not only after the file: the caps count what a user
+// holds open, and every test starts with nothing on the gateway.
 const sockets: Socket[] = [];
 afterEach(async () => {
   for (const socket of sockets.splice(0)) socket.close();
@@ -90,13 +87,14 @@ interface Socket {
 
 async function connect(token: string): Promise<Socket> {
   const ws = new WebSocket(`ws://127.0.0.1:${gateway.port}/graphql`, 'graphql-transport-ws');
+  const stop = leftover(() => ws.close());
   const socket: Socket = {
     messages: [],
     closed: undefined,
     send: (message) => ws.send(JSON.stringify(message)),
     subscribe: (id, query, variables = {}) => socket.send({ id, type: 'subscribe', payload: { query, variables } }),
     of: (id) => socket.messages.filter((message) => message.id === id),
-    close: () => ws.close(),
+    close: () => void stop(),
   };
   sockets.push(socket);
   ws.on('message', (data: Buffer) => socket.messages.push(JSON.parse(data.toString()) as Message));

@@ -1,11 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, type Client } from 'graphql-ws';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { as, newAccount } from '../../test/support/auth.js';
 import { startGateway, type GraphQLResponse } from '../../test/support/gateway.js';
+import { leftover } from '../../test/support/leftovers.js';
 import { useStack } from '../../test/support/stack.js';
 import { until } from '../../test/support/wait.js';
 import type { GatewayApp } from '../../test/support/gateway.js';
@@ -25,6 +26,7 @@ const LIMIT = MiB; // MAX_REQUEST_BYTES's default
 /** One raw TCP connection: what this side managed to send, what came back, and its end. */
 async function rawConnection(port: number) {
   const socket = connect(port, '127.0.0.1');
+  leftover(() => socket.destroy());
   await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
   let received = Buffer.alloc(0);
   let sent = 0;
@@ -182,7 +184,10 @@ function rawWebSocket(port: number): Promise<Socket> {
         'sec-websocket-protocol': 'graphql-transport-ws',
       },
     });
-    req.once('upgrade', (_res, socket) => resolve(socket));
+    req.once('upgrade', (_res, socket) => {
+      leftover(() => socket.destroy());
+      resolve(socket);
+    });
     req.once('response', (res) => reject(new Error(`no upgrade: ${res.statusCode}`)));
     req.once('error', reject);
     req.end();
@@ -190,11 +195,6 @@ function rawWebSocket(port: number): Promise<Socket> {
 }
 
 describe('WebSocket messages', () => {
-  const clients: Client[] = [];
-  afterAll(async () => {
-    for (const client of clients) await client.dispose();
-  });
-
   it('closes a socket with 1009 as soon as a frame says it carries 50 MB, while other sockets go on', async () => {
     const a = await stack.user('wsbig');
     const closes: number[] = [];
@@ -207,7 +207,7 @@ describe('WebSocket messages', () => {
       connectionParams: { authorization: `Bearer ${a.token}` },
       on: { closed: (event) => void closes.push((event as { code: number }).code) },
     });
-    clients.push(other);
+    leftover(() => other.dispose());
     const query = () =>
       new Promise<unknown>((resolve, reject) => {
         other.subscribe({ query: ME }, { next: (result) => resolve(result.data), error: reject, complete: () => {} });
@@ -254,7 +254,7 @@ describe('WebSocket messages', () => {
           closed: (event) => resolve((event as { code: number }).code),
         },
       });
-      clients.push(client);
+      leftover(() => client.dispose());
     });
     expect(await closed).toBe(1009);
   });
@@ -274,10 +274,6 @@ describe('slow clients', () => {
       [stack.chatService.app.port],
     );
   });
-  afterAll(async () => {
-    await gateway?.stop();
-  });
-
   /**
    * Sends `text` one byte at a time, 50 ms apart (far slower than 1 s for all of it), until cut
    * off. The pause is the slow client under test, not a wait for a state.
@@ -321,6 +317,7 @@ describe('slow clients', () => {
     const chatId = chat!.id;
     // A server-sent event stream of b's and a WebSocket of b's, both opened first.
     const abort = new AbortController();
+    const stopSse = leftover(() => abort.abort());
     const sse = await fetch(`http://127.0.0.1:${gateway.port}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${b.token}` },
@@ -348,6 +345,7 @@ describe('slow clients', () => {
       connectionParams: { authorization: `Bearer ${b.token}` },
       on: { closed: (event) => void wsCloses.push((event as { code: number }).code) },
     });
+    const disposeWs = leftover(() => ws.dispose());
     const wsEvents: string[] = [];
     ws.subscribe<{ chatEvents: { message?: { body: string } } }>(
       { query: 'subscription { chatEvents { ... on MessageCreated { message { body } } } }' },
@@ -370,8 +368,8 @@ describe('slow clients', () => {
     await stack.chatService.chat.sendMessage({ chatId, body, clientMessageId: randomUUID() }, a.md);
     await until(() => streamed.includes(body) && wsEvents.includes(body), 'the message over both');
     expect(wsCloses).toEqual([]);
-    abort.abort();
+    await stopSse();
     await reading;
-    await ws.dispose();
+    await disposeWs();
   });
 });

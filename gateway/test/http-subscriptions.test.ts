@@ -1,9 +1,8 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { as, expiredAccessToken, newAccount } from '../../test/support/auth.js';
 import { startGateway, type GraphQLResponse } from '../../test/support/gateway.js';
 import { useStack } from '../../test/support/stack.js';
 import { until } from '../../test/support/wait.js';
-import type { GatewayApp } from '../../test/support/gateway.js';
 import { subscribeOverSse, type HttpSubscription } from './subscription-clients.js';
 
 // `chatEvents` over HTTP holds to what a WebSocket does: it starts only with an unexpired token
@@ -20,8 +19,9 @@ const QUERY = `subscription ($resume: [ChatCursorInput!]) {
 }`;
 const WAIT_MS = 30_000;
 
+// Each test's subscriptions are aborted after it, not only after the file: every test starts
+// (and checks that it ends) with none left on the gateway and chat-service.
 const open: HttpSubscription[] = [];
-const gateways: GatewayApp[] = [];
 afterEach(async () => {
   for (const subscription of open.splice(0)) subscription.abort();
   await until(
@@ -29,9 +29,6 @@ afterEach(async () => {
     'no subscription left',
     WAIT_MS,
   );
-});
-afterAll(async () => {
-  for (const gateway of gateways) await gateway.stop();
 });
 
 const auth = () => stack.chatService.authService.auth;
@@ -158,7 +155,6 @@ describe('chatEvents over server-sent events', () => {
     // A gateway whose chat-service is unreachable: the subscription waits for a Deliver call, so
     // only the gateway can end it.
     const stranded = await startGateway([stack.chatService.authService.app.port], {}, [1]);
-    gateways.push(stranded);
     const victim = await signIn();
     const doomed = subscribe(victim.token, {}, stranded.port);
     await until(() => stranded.events.size() === 1, 'the subscription on the stranded gateway', WAIT_MS);

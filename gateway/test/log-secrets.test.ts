@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { Metadata } from '@grpc/grpc-js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createLogger } from '../../lib/logger.js';
 import { graphqlClient } from '../../test/support/gateway.js';
+import { leftover } from '../../test/support/leftovers.js';
 import { startSystem, type System } from '../../test/support/system.js';
 import { until } from '../../test/support/wait.js';
 import { postWithRawAuthorization } from './raw-requests.js';
@@ -17,15 +18,13 @@ let system: System;
 beforeAll(async () => {
   system = await startSystem('log_secrets', { NODE_ENV: 'development', LOG_LEVEL: 'debug' });
 });
-afterAll(async () => {
-  await system?.stop();
-});
 
 const marker = () => randomBytes(6).toString('hex');
 
 /** A raw graphql-ws socket: what it received, and how it closed. */
 async function rawSocket(port: number) {
   const socket = new WebSocket(`ws://127.0.0.1:${port}/graphql`, 'graphql-transport-ws');
+  leftover(() => socket.terminate());
   const received: { id?: string; type: string; payload?: unknown }[] = [];
   socket.on('message', (data: Buffer) => received.push(JSON.parse(data.toString()) as (typeof received)[number]));
   const closed = new Promise<{ code: number; reason: string }>((resolve) =>

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { as, newAccount, useAuthService } from '../../test/support/auth.js';
 import { startChat } from '../../test/support/chat.js';
 import { freshDatabase } from '../../test/support/database.js';
@@ -44,12 +44,6 @@ describe.skipIf(!redis)('two gateways, two chat-services, one Redis', () => {
     // no person's pace.
     gateways.push(await startGateway([auth.app.port], { RATE_LIMITS: 'off' }, ports));
     gateways.push(await startGateway([auth.app.port], { RATE_LIMITS: 'off' }, [...ports].reverse()));
-  });
-
-  afterAll(async () => {
-    for (const gateway of gateways) await gateway.stop();
-    for (const chat of chats) await chat.stop().catch(() => {});
-    await db?.drop();
   });
 
   it('delivers everything to everyone, and survives losing an instance', { timeout: 60_000 }, async () => {

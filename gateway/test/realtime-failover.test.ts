@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, type Client } from 'graphql-ws';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { as, newAccount, useAuthService } from '../../test/support/auth.js';
 import { chatClient, startChat } from '../../test/support/chat.js';
 import { freshDatabase } from '../../test/support/database.js';
 import { graphqlClient, startGateway } from '../../test/support/gateway.js';
+import { leftover } from '../../test/support/leftovers.js';
 import { freePort } from '../../test/support/ports.js';
 import { testRedis } from '../../test/support/redis.js';
 import { until } from '../../test/support/wait.js';
@@ -34,11 +35,10 @@ describe.skipIf(!redis)('fail-over between chat-service instances mid-traffic', 
   /** In this process: stopped gracefully (its calls end as UNAVAILABLE). */
   let inProcess: ChatApp | undefined;
   let inProcessPort: number;
-  /** A process of its own: killed with SIGKILL. */
-  let child: ChildProcess | undefined;
+  /** A process of its own: killed with SIGKILL (abrupt, its calls just break). */
+  let killChild = async (): Promise<void> => {};
   let childPort: number;
   let gateway: GatewayApp;
-  const clients: Client[] = [];
 
   const chatEnv = (port: number) => ({
     CHAT_GRPC_LISTEN: `127.0.0.1:${port}`,
@@ -60,7 +60,7 @@ describe.skipIf(!redis)('fail-over between chat-service instances mid-traffic', 
       env: { PATH: process.env.PATH, LOG_LEVEL: 'info', ...chatEnv(childPort) },
       stdio: ['ignore', 'pipe', 'ignore'],
     });
-    child = started;
+    killChild = leftover(() => kill(started));
     await new Promise<void>((resolve, reject) => {
       let output = '';
       const timer = setTimeout(() => reject(new Error(`chat-service did not start:\n${output}`)), 60_000);
@@ -83,10 +83,8 @@ describe.skipIf(!redis)('fail-over between chat-service instances mid-traffic', 
     });
   }
 
-  /** SIGKILL: abrupt, its calls just break. */
-  async function killChild(): Promise<void> {
-    const running = child;
-    if (!running || running.exitCode !== null || running.signalCode !== null) return;
+  async function kill(running: ChildProcess): Promise<void> {
+    if (running.exitCode !== null || running.signalCode !== null) return;
     const exited = new Promise((resolve) => running.once('exit', resolve));
     running.kill('SIGKILL');
     await exited;
@@ -99,14 +97,6 @@ describe.skipIf(!redis)('fail-over between chat-service instances mid-traffic', 
     await Promise.all([startInProcess(), startChild()]);
     gateway = await startGateway([auth.app.port], {}, [inProcessPort, childPort]);
   }, 120_000);
-
-  afterAll(async () => {
-    for (const client of clients) await client.dispose();
-    await gateway?.stop();
-    await killChild();
-    await inProcess?.stop();
-    await db?.drop();
-  });
 
   async function waitFor(check: () => boolean, describe: () => string, timeoutMs = WAIT_MS): Promise<void> {
     try {
@@ -136,7 +126,7 @@ describe.skipIf(!redis)('fail-over between chat-service instances mid-traffic', 
       retryAttempts: 0,
       connectionParams: { authorization: `Bearer ${token}` },
     });
-    clients.push(client);
+    leftover(() => client.dispose());
     const events: Created[] = [];
     const problems: unknown[] = [];
     client.subscribe<{ chatEvents: Created }>(
@@ -179,19 +169,17 @@ describe.skipIf(!redis)('fail-over between chat-service instances mid-traffic', 
       // enough to be under way when their instance goes.
       const acked: { seq: number; body: string }[] = [];
       const direct = chatClient(inProcessPort);
-      try {
-        for (let i = 1; i <= 400; i += 25) {
-          await Promise.all(
-            Array.from({ length: 25 }, async (_, k) => {
-              const body = `old-${i + k}`;
-              const res = await direct.unary.sendMessage({ chatId, body, clientMessageId: body }, as(sender.token));
-              acked.push({ seq: res.message!.seq, body });
-            }),
-          );
-        }
-      } finally {
-        direct.close();
+      const closeDirect = leftover(() => direct.close());
+      for (let i = 1; i <= 400; i += 25) {
+        await Promise.all(
+          Array.from({ length: 25 }, async (_, k) => {
+            const body = `old-${i + k}`;
+            const res = await direct.unary.sendMessage({ chatId, body, clientMessageId: body }, as(sender.token));
+            acked.push({ seq: res.message!.seq, body });
+          }),
+        );
       }
+      await closeDirect();
 
       // Two devices per reader, from the end of that history: twelve subscriptions, placed six on
       // each call. (With a cursor: a message sent before chat-service has read a new subscriber's

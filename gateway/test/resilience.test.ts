@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { as, newAccount, useAuthService } from '../../test/support/auth.js';
@@ -12,6 +12,7 @@ import { chatEntities } from '../../services/chat/src/entities.js';
 import { loadChatConfig } from '../../services/chat/src/config.js';
 import type { ChatApp } from '../../test/support/chat.js';
 import type { GatewayApp } from '../../test/support/gateway.js';
+import { leftover } from '../../test/support/leftovers.js';
 import { until } from '../../test/support/wait.js';
 
 // The gateway keeps subscriptions whole while chat-service restarts, cuts a client that cannot
@@ -22,7 +23,6 @@ let db: Awaited<ReturnType<typeof freshDatabase>>;
 let chatPort: number;
 let chat: ChatApp | undefined;
 let gateway: GatewayApp;
-const cleanups: (() => unknown)[] = [];
 
 const startChatService = async () => {
   chat = await startChat(
@@ -47,13 +47,6 @@ beforeAll(async () => {
   });
 });
 
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-  await gateway?.stop();
-  await chat?.stop();
-  await db?.drop();
-});
-
 async function user() {
   const account = newAccount('r');
   const res = await auth.auth.register(account, as());
@@ -67,7 +60,7 @@ function ws(token: string) {
     retryAttempts: 0,
     connectionParams: { authorization: `Bearer ${token}` },
   });
-  cleanups.push(() => client.dispose());
+  leftover(() => client.dispose());
   return client;
 }
 
@@ -83,7 +76,7 @@ describe('chat-service restarts under an open subscription', () => {
     const a = await user();
     const b = await user();
     const client = chatClient(chatPort);
-    cleanups.push(() => client.close());
+    leftover(() => client.close());
     const chatId = (await client.unary.getOrCreateDirectChat({ userId: b.id }, as(a.token))).chat!.id;
     const sub = collect<{ chatEvents: { __typename: string; chatId: string; seq: number; message: { body: string } } }>(
       ws(b.token),
@@ -120,12 +113,12 @@ describe('a WebSocket client that cannot keep up', () => {
     const a = await user();
     const b = await user();
     const client = chatClient(chatPort);
-    cleanups.push(() => client.close());
+    leftover(() => client.close());
     const chatId = (await client.unary.getOrCreateDirectChat({ userId: b.id }, as(a.token))).chat!.id;
 
     // A raw socket that stops reading once subscribed.
     const socket = new WebSocket(`ws://127.0.0.1:${gateway.port}/graphql`, 'graphql-transport-ws');
-    cleanups.push(() => socket.terminate());
+    leftover(() => socket.terminate());
     await new Promise((resolve) => socket.once('open', resolve));
     const seen: number[] = [];
     socket.on('message', (data: Buffer) => {
@@ -187,7 +180,7 @@ describe('a subscription outlives its access token, not its session', () => {
     const a = await user();
     const b = await user();
     const client = chatClient(chatPort);
-    cleanups.push(() => client.close());
+    leftover(() => client.close());
     const chatId = (await client.unary.getOrCreateDirectChat({ userId: b.id }, as(a.token))).chat!.id;
     let sub!: ReturnType<
       typeof collect<{ chatEvents: { message?: { body: string; sender: { id: string } }; user?: { id: string } } }>
@@ -200,7 +193,7 @@ describe('a subscription outlives its access token, not its session', () => {
         connectionParams: { authorization: `Bearer ${b.token}` },
         on: { closed: (event) => resolve((event as { code: number }).code) },
       });
-      cleanups.push(() => gql.dispose());
+      leftover(() => gql.dispose());
       sub = collect(gql, RICH);
     });
     await until(() => (chat?.subscribers() ?? 0) > 0, 'the upstream stream');

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { leftover } from '../../test/support/leftovers.js';
 import { collect, useStack } from '../../test/support/stack.js';
 import { postWithRawAuthorization } from './raw-requests.js';
 
@@ -9,11 +10,6 @@ import { postWithRawAuthorization } from './raw-requests.js';
 
 const stack = useStack('gw_review');
 type Account = Awaited<ReturnType<typeof stack.user>>;
-
-const sockets: WebSocket[] = [];
-afterEach(() => {
-  for (const socket of sockets.splice(0)) socket.terminate();
-});
 
 const users = (count: number, tag: string) =>
   Promise.all(Array.from({ length: count }, (_, i) => stack.user(`${tag}${i}`)));
@@ -244,7 +240,7 @@ describe('an Authorization value that is no token', () => {
     const [me] = (await users(1, 'nw')) as [Account];
     for (const authorization of [`Bearer ${me.token}ö`, 'Bearer tökén', 42, { token: me.token }, ['Bearer x']]) {
       const socket = new WebSocket(`ws://127.0.0.1:${stack.gateway.port}/graphql`, 'graphql-transport-ws');
-      sockets.push(socket);
+      leftover(() => socket.terminate());
       const closed = new Promise<{ code: number; reason: string }>((resolve) =>
         socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
       );

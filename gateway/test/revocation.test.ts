@@ -1,11 +1,12 @@
 import { status } from '@grpc/grpc-js';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceClient } from '../../lib/grpc/client.js';
 import { as, authClient, newAccount, startAuth } from '../../test/support/auth.js';
 import { testKeys } from '../../test/support/keys.js';
 import { chatClient, startChat } from '../../test/support/chat.js';
 import { freshDatabase } from '../../test/support/database.js';
 import { graphqlClient, startGateway } from '../../test/support/gateway.js';
+import { leftover } from '../../test/support/leftovers.js';
 import { freePort } from '../../test/support/ports.js';
 import { haveRedisServer, startRedisServer, type RedisServer } from '../../test/support/redis-server.js';
 import { until } from '../../test/support/wait.js';
@@ -81,30 +82,20 @@ beforeAll(async () => {
   auth = await startOurAuth();
   elsewhere = await startAuth({ AUTH_DATABASE_URL: authDb.url, JWT_PRIVATE_KEY_FILE: keys.privateKeyFile });
   authApi = authClient(authPort);
+  leftover(() => authApi.close());
   elsewhereApi = authClient(elsewhere.port);
+  leftover(() => elsewhereApi.close());
   slowChat = await startChatService({ SESSION_RECHECK_INTERVAL: '1h' });
   floorChat = await startChatService({});
   slowGateway = await startGateway([authPort], { SESSION_RECHECK_INTERVAL: '1h' }, [slowChat.port]);
   floorGateway = await startGateway([authPort], {}, [floorChat.port]);
 });
 
-afterAll(async () => {
-  await slowGateway?.stop();
-  await floorGateway?.stop();
-  await slowChat?.stop();
-  await floorChat?.stop();
-  authApi?.close();
-  elsewhereApi?.close();
-  await elsewhere?.stop();
-  await auth?.stop();
-  await chatDb?.drop();
-  await authDb?.drop();
-  await redis?.stop();
-});
-
-const cleanup: (() => void)[] = [];
-afterEach(() => {
-  for (const dispose of cleanup.splice(0)) dispose();
+// Each test's sockets, streams and Deliver calls are stopped after it, not only after the file:
+// the next test counts the subscriptions on the same gateway.
+const cleanup: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const dispose of cleanup.splice(0)) await dispose();
 });
 
 /** A new account, signed in once: its session and token. */
@@ -143,10 +134,12 @@ async function deliverSubscriberOf(chat: ChatApp, account: Account) {
     if (response.kind?.$case === 'ended') ended = status[response.kind.ended.code];
   });
   call.on('error', () => {});
-  cleanup.push(() => {
-    call.cancel();
-    client.close();
-  });
+  cleanup.push(
+    leftover(() => {
+      call.cancel();
+      client.close();
+    }),
+  );
   call.write({ kind: { $case: 'add', add: { id: 1, authorization: `Bearer ${account.token}`, resume: [] } } });
   await until(() => snapshot || ended !== undefined, 'the Deliver subscriber to start', WAIT_MS);
   expect(ended).toBeUndefined();

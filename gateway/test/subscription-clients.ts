@@ -1,5 +1,6 @@
 import type { FormattedExecutionResult } from 'graphql';
 import WebSocket from 'ws';
+import { leftover } from '../../test/support/leftovers.js';
 
 export interface HttpSubscription {
   /** Every result received, in order (events as `data`, refusals and endings as `errors`). */
@@ -10,12 +11,14 @@ export interface HttpSubscription {
   ended(): Promise<void>;
   /** Whether the response has ended. */
   isEnded(): boolean;
+  /** Aborts the request now; otherwise it is aborted after the file's tests. */
   abort(): void;
 }
 
 /**
  * A subscription over HTTP (POST) as server-sent events, read as they arrive (`event: next` with
- * a JSON `data:` line); the only type yoga streams a subscription in.
+ * a JSON `data:` line); the only type yoga streams a subscription in. Aborted after the file's
+ * tests (test/support/leftovers.ts) unless `abort` was called first.
  */
 export function subscribeOverSse(
   port: number,
@@ -24,6 +27,7 @@ export function subscribeOverSse(
   variables: Record<string, unknown> = {},
 ): HttpSubscription {
   const abort = new AbortController();
+  const stop = leftover(() => abort.abort());
   const results: FormattedExecutionResult[] = [];
   let ended = false;
   const done = (async () => {
@@ -62,7 +66,7 @@ export function subscribeOverSse(
     codes: () => results.flatMap((result) => (result.errors ?? []).map((error) => error.extensions?.code as string)),
     ended: () => done,
     isEnded: () => ended,
-    abort: () => abort.abort(),
+    abort: () => void stop(),
   };
 }
 
@@ -96,9 +100,13 @@ export async function readSse(
   }
 }
 
-/** A graphql-ws socket, spoken by hand: how it was closed, and every message it received. */
+/**
+ * A graphql-ws socket, spoken by hand: how it was closed, and every message it received. Closed
+ * after the file's tests (test/support/leftovers.ts) unless `close` was called first.
+ */
 export function openGraphqlWs(port: number, token: string) {
   const socket = new WebSocket(`ws://127.0.0.1:${port}/graphql`, 'graphql-transport-ws');
+  const stop = leftover(() => socket.close());
   const received: { id?: string; type: string; payload?: unknown }[] = [];
   let closeCode: number | undefined;
   socket.on('message', (data: Buffer) => received.push(JSON.parse(data.toString()) as (typeof received)[number]));
@@ -126,7 +134,7 @@ export function openGraphqlWs(port: number, token: string) {
       send({ id, type: 'subscribe', payload: { query } });
     },
     close() {
-      socket.close();
+      void stop();
     },
   };
 }

@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, validate, type FormattedExecutionResult } from 'graphql';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { startGateway } from '../../test/support/gateway.js';
+import { leftover } from '../../test/support/leftovers.js';
 import { useStack } from '../../test/support/stack.js';
 import { until } from '../../test/support/wait.js';
 import type { GatewayApp } from '../../test/support/gateway.js';
@@ -28,9 +29,6 @@ beforeAll(async () => {
       [stack.chatService.app.port],
     );
   }
-});
-afterAll(async () => {
-  for (const gateway of Object.values(others)) await gateway.stop();
 });
 const portOf = (mode: TrustedDocumentsMode) => (mode === 'only' ? stack.gateway : others[mode]!).port;
 
@@ -86,13 +84,8 @@ async function overGet(port: number, request: Request, token: string): Promise<A
 }
 
 type Socket = ReturnType<typeof openGraphqlWs>;
-const sockets: Socket[] = [];
-afterAll(() => {
-  for (const socket of sockets) socket.close();
-});
 async function openSocket(port: number, token: string) {
   const socket = openGraphqlWs(port, token);
-  sockets.push(socket);
   await socket.ready();
   return socket;
 }
@@ -248,7 +241,7 @@ describe("the web client's documents", () => {
 
 describe('TRUSTED_DOCUMENTS_FILE', () => {
   const dir = mkdtempSync(join(tmpdir(), 'trusted-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  leftover(() => rmSync(dir, { recursive: true, force: true }));
 
   it('names the manifest the gateway runs from', async () => {
     const file = join(dir, 'manifest.json');
@@ -258,15 +251,11 @@ describe('TRUSTED_DOCUMENTS_FILE', () => {
       { TRUSTED_DOCUMENTS: 'only', TRUSTED_DOCUMENTS_FILE: file },
       [stack.chatService.app.port],
     );
-    try {
-      const viewer = await stack.user('file');
-      const mine = await post(gateway.port, { documentId: 'sha256:mine' }, viewer.token);
-      expect(await mine.json()).toEqual({ data: { me: { username: viewer.username } } });
-      const web = await post(gateway.port, { documentId: idOf('Me') }, viewer.token);
-      expect(codes((await web.json()) as Answer)).toEqual([TrustedDocumentCode.NotFound]);
-    } finally {
-      await gateway.stop();
-    }
+    const viewer = await stack.user('file');
+    const mine = await post(gateway.port, { documentId: 'sha256:mine' }, viewer.token);
+    expect(await mine.json()).toEqual({ data: { me: { username: viewer.username } } });
+    const web = await post(gateway.port, { documentId: idOf('Me') }, viewer.token);
+    expect(codes((await web.json()) as Answer)).toEqual([TrustedDocumentCode.NotFound]);
   });
 
   it('refuses to start on a manifest it cannot read', async () => {

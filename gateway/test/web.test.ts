@@ -2,10 +2,11 @@ import { request } from 'node:http';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildWeb } from '../../scripts/build-web.js';
 import { graphqlClient, startGateway } from '../../test/support/gateway.js';
 import type { GatewayApp } from '../../test/support/gateway.js';
+import { leftover } from '../../test/support/leftovers.js';
 
 // The gateway serves the built web client (gateway/src/web.ts) beside /graphql: index.html for
 // the client's routes, hashed assets cached forever, nothing outside its folder.
@@ -18,18 +19,13 @@ let unbuilt: GatewayApp;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'messenger-web-'));
+  leftover(() => rm(dir, { recursive: true, force: true }));
   root = join(dir, 'web');
   assets = await buildWeb(root);
   // A file beside the served folder, which no request may reach.
   await writeFile(join(dir, 'secret.txt'), 'not for the web\n');
   gateway = await startGateway([1], { WEB_ROOT: root });
   unbuilt = await startGateway([1], { WEB_ROOT: join(dir, 'never-built') });
-});
-
-afterAll(async () => {
-  await gateway?.stop();
-  await unbuilt?.stop();
-  await rm(dir, { recursive: true, force: true });
 });
 
 interface Answer {

@@ -89,6 +89,7 @@ export function expectRefused(res: Result, limit: RegExp, path?: string) {
 export function upgrade(on: GatewayApp, headers: Record<string, string> = {}) {
   return new Promise<'open' | { status: number; retryAfter: string | undefined }>((resolve, reject) => {
     const socket = new WebSocket(`ws://127.0.0.1:${on.port}/graphql`, 'graphql-transport-ws', { headers });
+    leftover(() => socket.terminate());
     socket.once('open', () => {
       resolve('open');
       socket.close();

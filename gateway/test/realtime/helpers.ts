@@ -1,6 +1,7 @@
 import { afterEach, expect } from 'vitest';
 import { createClient, type Client, type FormattedExecutionResult } from 'graphql-ws';
 import WebSocket from 'ws';
+import { leftover } from '../../../test/support/leftovers.js';
 import { useStack } from '../../../test/support/stack.js';
 import { until } from '../../../test/support/wait.js';
 import { readSse } from '../subscription-clients.js';
@@ -77,16 +78,17 @@ export function useRealtime(label: string) {
   });
   type Account = Awaited<ReturnType<typeof stack.user>>;
 
-  /** graphql-ws clients and HTTP requests opened by the running test. */
-  const open: Client[] = [];
-  const requests: AbortController[] = [];
+  /**
+   * The stops of the graphql-ws clients and HTTP requests opened by the running test: run after
+   * it, not only after the file (leftovers.ts), since the next test starts with none left.
+   */
+  const open: (() => Promise<void>)[] = [];
   /** The subscriptions of the running test, for what a timeout reports. */
   const watching: Watch[] = [];
 
   afterEach(async () => {
     watching.length = 0;
-    for (const client of open.splice(0)) await client.dispose();
-    for (const request of requests.splice(0)) request.abort();
+    for (const stop of open.splice(0)) await stop();
     await waitFor(
       () => stack.gateway.events.size() === 0 && stack.chatService.app.subscribers() === 0,
       () =>
@@ -119,7 +121,7 @@ export function useRealtime(label: string) {
       retryAttempts: 0,
       connectionParams: { authorization: `Bearer ${token}` },
     });
-    open.push(client);
+    open.push(leftover(() => client.dispose()));
     return client;
   }
 
@@ -157,7 +159,7 @@ export function useRealtime(label: string) {
   /** One `chatEvents` subscription over server-sent events (GET, or POST): everything it receives. */
   function watchSse(token: string | undefined, query: string, method: 'GET' | 'POST' = 'GET') {
     const abort = new AbortController();
-    requests.push(abort);
+    open.push(leftover(() => abort.abort()));
     const url = new URL(`http://127.0.0.1:${stack.gateway.port}/graphql`);
     if (method === 'GET') url.searchParams.set('query', query);
     const results: FormattedExecutionResult<{ chatEvents: ChatEvent }, unknown>[] = [];

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { leftover } from '../../../test/support/leftovers.js';
 import { useRealtime, type Account } from './helpers.js';
 
 // graphql-ws protocol errors on a socket spoken by hand. See helpers.ts for the
@@ -17,6 +18,8 @@ describe('graphql-ws protocol errors', () => {
       const [a, b] = (await users(2, 'proto')) as [Account, Account];
       const chatId = (await stack.chatService.chat.getOrCreateDirectChat({ userId: b.id }, a.md)).chat!.id;
       const socket = new WebSocket(`ws://127.0.0.1:${stack.gateway.port}/graphql`, 'graphql-transport-ws');
+      // Stopped after the test, not only after the file: the next test starts with no subscription.
+      const terminate = leftover(() => socket.terminate());
       let closed: number | undefined;
       socket.once('close', (code) => (closed = code));
       try {
@@ -105,7 +108,7 @@ describe('graphql-ws protocol errors', () => {
         await registered(0);
         expect(closed).toBeUndefined();
       } finally {
-        socket.terminate();
+        await terminate();
       }
     },
   );
