@@ -49,9 +49,9 @@ export interface GatewayApp extends App<{ port: number; metricsPort: number }> {
 
 /**
  * Builds the gateway over its dependencies: GraphQL over HTTP and WebSocket, GraphiQL, the web
- * client, health and metrics. Building it already starts two things over `upstreams`, the token
- * keys' load and the watch on revoked sessions (with its recheck timer); nothing listens until
- * `start`.
+ * client, health and metrics. Building it already starts the Deliver calls to every chat-service
+ * instance (realtime/hub.ts), the token keys' load (from auth-service, or JWT_PUBLIC_KEY_FILE)
+ * and the watch on revoked sessions (with its recheck timer); nothing listens until `start`.
  */
 export function createGatewayApp(
   { config, logger, upstreams, redis }: GatewayDependencies,

@@ -91,7 +91,7 @@ async function entities(representations: readonly unknown[], ctx: GatewayContext
     }
   });
   const messageIds = wanted.flatMap((r) => (!(r instanceof GraphQLError) && r.__typename === 'Message' ? [r.id] : []));
-  // chat-service has no loader for messages (nothing else looks one up by id): one call for all.
+  // No loader for messages (nothing else looks one up by id): one GetMessages call for all.
   const messages =
     messageIds.length > 0
       ? ctx.chat.getMessages({ ids: messageIds }).then(({ results }) => {

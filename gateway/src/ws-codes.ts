@@ -1,6 +1,6 @@
 /** WebSocket close codes the gateway uses (RFC 6455 §7.4 and graphql-ws). */
 export const closeCodes = {
-  /** graphql-ws: the connection was refused at `connection_init`, or its session was revoked. */
+  /** graphql-ws: refused at `connection_init`, or its session was revoked (or its token's key retired). */
   forbidden: 4403,
   /** RFC 6455: the server is restarting; reconnect. */
   serviceRestart: 1012,

@@ -29,11 +29,11 @@ interface Held {
 
 /**
  * What each session holds live at this gateway: its WebSockets and its `chatEvents` streams over
- * HTTP (server-sent events, multipart). When a session stops working (logout, revokeSession,
- * refresh-token reuse), all of it ends: sockets are closed with 4403, streams end with an
- * UNAUTHENTICATED error. auth-service's WatchRevocations says so at once; a recheck of every
- * session held here (after each gap in that feed, and every `recheckMs`, one CheckSessions call
- * per batch of sessions) catches a revocation the feed missed.
+ * HTTP (server-sent events). When a session stops working (logout, revokeSession, refresh-token
+ * reuse), all of it ends: sockets are closed with 4403, streams end with an UNAUTHENTICATED
+ * error. auth-service's WatchRevocations says so at once; a recheck of every session held here
+ * (after each gap in that feed, and every `recheckMs`, one CheckSessions call per batch of
+ * sessions) catches a revocation the feed missed.
  */
 export function createLiveSessions(upstreams: Upstreams, logger: Logger, recheckMs: number): LiveSessions {
   /** session id → what it holds, and how to end each. */

@@ -3,7 +3,7 @@ import { rateLimited } from '../errors.js';
 
 /** A limit as clients hear of it: what is limited, by what key, at which rate. */
 export interface Limit {
-  /** e.g. `sendMessage: 20 per 1 s per user, bursts to 50`; the refusal's message names it. */
+  /** e.g. `searchUsers: 30 per 1 min per user`; the refusal's message names it. */
   label: string;
   consume(key: string): Promise<RateLimiterRes>;
 }

@@ -14,10 +14,10 @@ import type { Subscription } from './subscription.js';
 /**
  * Hands an event to those of its recipients that are still `current` (the others moved to
  * another call meanwhile, which replays it); returned by `prepare` once the event is rendered.
- * A recipient the event could not be rendered for (a service its fields need is down) is given
- * to `replay` instead: it is added again from its cursors after a pause, so that the event, and
- * what followed it, reach it once the service is back. Returns how many recipients' sockets (or
- * streams) it was written to.
+ * A recipient an event of a chat's log could not be rendered for (a service its fields need is
+ * down) is given to `replay` instead: it is added again from its cursors after a pause, so that
+ * the event, and what followed it, reach it once the service is back. Returns how many
+ * recipients' sockets (or streams) it was written to.
  */
 export type Commit = (
   current: (subscription: Subscription) => boolean,
@@ -32,7 +32,10 @@ const RETRY_MAX_MS = 5_000;
 const HIGH_WATER = 2_000;
 const LOW_WATER = 500;
 
-/** Subscriber endings after which the subscription is added again (elsewhere) instead of failing. */
+/**
+ * Subscriber endings (SubscriberEnded) after which the subscription is added again, after a
+ * pause, on the ready call with the fewest (which may be the same one); any other ends it.
+ */
 const RESUMABLE = new Set<status>([status.UNAVAILABLE, status.RESOURCE_EXHAUSTED, status.INTERNAL, status.UNKNOWN]);
 
 const endingError = (code: number, message: string): ServiceError =>
@@ -76,7 +79,7 @@ class DeliverCall {
 export interface EventHub {
   /** Starts a subscription: placed on a call, it receives its snapshot, replay and live events. */
   add(subscription: Subscription): void;
-  /** Ends a subscription whose client went away. */
+  /** Ends a subscription from this side: its client went away, read too slowly, or lost its session. */
   remove(subscription: Subscription): void;
   /** Subscriptions carried (or waiting for a call). */
   size(): number;

@@ -13,8 +13,8 @@ const asError = (error: unknown) => (error instanceof Error ? error : new Error(
 /**
  * A `chatEvents` subscription as an async iterator of payloads, each executed by the GraphQL
  * engine for this subscription alone: for transports other than graphql-ws (server-sent events,
- * multipart), where each subscriber is a request of its own. Loaders start afresh for each
- * event, so that every event shows current data.
+ * the only one yoga streams subscriptions over), where each subscriber is a request of its own.
+ * Loaders start afresh for each event, so that every event shows current data.
  *
  * The stream lives as long as its session, as a WebSocket does: `holdSession` registers it with
  * its session (see ws-sessions.ts), which ends it with an UNAUTHENTICATED error once the session

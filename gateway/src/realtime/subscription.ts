@@ -31,10 +31,11 @@ export interface EventSink {
 
 /**
  * One `chatEvents` subscription on this gateway. It is carried by a Deliver call to one
- * chat-service instance, under an id on that call that changes whenever it moves to another call
- * (so events of an earlier call still in flight are recognised and dropped). Per chat it knows
- * the last seq handed to its client (else the snapshot's): it resumes from there after a move,
- * and the client sees no gap and no duplicate.
+ * chat-service instance, under an id that changes whenever it is added to a call again (after a
+ * move, an ending it resumes from, or an event that failed to render), so events sent to it under
+ * its earlier id are recognised and dropped. Per chat it knows the last seq handed to its client
+ * (else the snapshot's): it resumes from there after a move, and the client sees no gap and no
+ * duplicate.
  */
 export class Subscription {
   /** Per chat: the last seq handed to the client, else the snapshot's. */

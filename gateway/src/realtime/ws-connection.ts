@@ -366,7 +366,7 @@ export class WsConnection {
     this.send({ id, type: MessageType.Complete });
   }
 
-  /** The operation could not run (a syntax or validation error): `error` for its id only. */
+  /** The operation could not run (a refused or invalid document, or a cap): `error` for its id only. */
   private fail(id: string, running: Running, errors: readonly GraphQLError[]) {
     if (this.running.get(id) !== running) return;
     this.forget(id);

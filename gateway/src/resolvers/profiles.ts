@@ -1,7 +1,7 @@
 import type { Resolvers } from '../generated/resolvers.js';
 import { required } from '../mappers.js';
 
-/** Profiles: User.profile (one GetProfiles per operation) and updateProfile. */
+/** Profiles: User.profile (GetProfiles, batched by the operation's loader) and updateProfile. */
 export const profileResolvers: Resolvers = {
   User: {
     // Nullable on purpose: when profiles-service cannot answer, the error sits at this path and
