@@ -1,8 +1,9 @@
 import { createServer } from 'node:net';
-import { createClient, type Client, type FormattedExecutionResult } from 'graphql-ws';
+import { createClient, type FormattedExecutionResult } from 'graphql-ws';
 import WebSocket from 'ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { graphqlClient } from './support/gateway.js';
+import { leftover } from './support/leftovers.js';
 import { freePort } from './support/ports.js';
 import { startSystem, type System } from './support/system.js';
 import { until } from './support/wait.js';
@@ -81,7 +82,6 @@ describe.sequential('metrics and logs (npm start, fixed metrics ports)', () => {
   let system: System;
   let base: number;
   let gql: ReturnType<typeof graphqlClient>;
-  let ws: Client | undefined;
   const received: FormattedExecutionResult<Record<string, unknown>, unknown>[] = [];
   const users: { id: string; token: string; email: string }[] = [];
   let chatId: string;
@@ -111,6 +111,7 @@ describe.sequential('metrics and logs (npm start, fixed metrics ports)', () => {
       RATE_LIMIT_SEARCH: '1/1m',
       ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL, REDIS_PREFIX: `metrics${base}:` } : {}),
     });
+    leftover(() => system.stop());
     gql = graphqlClient(system.gatewayPort);
     for (const tag of ['ada', 'bob']) {
       const name = `${tag}${base}${Math.floor(Math.random() * 1e6)}`;
@@ -122,11 +123,6 @@ describe.sequential('metrics and logs (npm start, fixed metrics ports)', () => {
       users.push({ id: res.data!.register.user.id, token: res.data!.register.accessToken, email });
     }
   }, 120_000);
-
-  afterAll(async () => {
-    await ws?.dispose();
-    await system?.stop();
-  });
 
   it('serves every process on its fixed port and counts the traffic', async () => {
     const [ada, bob] = users as [(typeof users)[0], (typeof users)[0]];
@@ -146,12 +142,13 @@ describe.sequential('metrics and logs (npm start, fixed metrics ports)', () => {
     chatId = direct.data!.createDirectChat.id;
 
     // Bob's live subscription, over a WebSocket as the web client has it.
-    ws = createClient({
+    const ws = createClient({
       url: `ws://127.0.0.1:${system.gatewayPort}/graphql`,
       webSocketImpl: WebSocket,
       retryAttempts: 0,
       connectionParams: { authorization: `Bearer ${bob.token}` },
     });
+    leftover(() => ws.dispose());
     const subscribed = ws.iterate({ query: EVENTS, operationName: 'ChatEvents' });
     void (async () => {
       for await (const result of subscribed) received.push(result);

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphqlClient } from './support/gateway.js';
+import { leftover } from './support/leftovers.js';
 import { redactSqlLiterals } from '../lib/tracing.js';
 import { SpanKind, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './support/otlp-receiver.js';
 import { startSystem, type System } from './support/system.js';
@@ -62,17 +63,17 @@ describe('traces over OTLP http/json', () => {
 
   beforeAll(async () => {
     receiver = await startOtlpReceiver();
+    leftover(() => receiver.stop());
     system = await startSystem('tracing_json', {
       ...OTEL_ENV,
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
       OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
     });
+    leftover(() => system.stop());
   });
 
-  afterAll(async () => {
-    await system?.stop();
-    await receiver?.stop();
-  });
+  // Stopped now rather than after the file: the next describe starts a system of its own.
+  afterAll(() => system?.stop());
 
   it('follows a query and a sendMessage from the gateway through gRPC to chat-service and its SQL', async () => {
     const { gql, password, accessToken, refreshToken, chatId } = await signUp(system.gatewayPort);
@@ -183,16 +184,13 @@ describe('traces over OTLP http/protobuf', () => {
 
   beforeAll(async () => {
     receiver = await startOtlpReceiver();
+    leftover(() => receiver.stop());
     system = await startSystem('tracing_protobuf', {
       ...OTEL_ENV,
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
       OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf',
     });
-  });
-
-  afterAll(async () => {
-    await system?.stop();
-    await receiver?.stop();
+    leftover(() => system.stop());
   });
 
   it('reaches the receiver, carrying the trace id the gateway logged', async () => {

@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { as, newAccount, useAuthService } from '../support/auth.js';
 import { freshDatabase } from '../support/database.js';
 import { graphqlClient, startGateway } from '../support/gateway.js';
+import { leftover } from '../support/leftovers.js';
 import { freePort } from '../support/ports.js';
 import { chatMigrations } from '../../migrations/chat/index.js';
 import { chatEntities } from '../../services/chat/src/entities.js';
@@ -34,6 +35,8 @@ async function startChatProcess(): Promise<ChildProcess> {
     },
     stdio: ['ignore', 'pipe', 'ignore'],
   });
+  // Killed after the file's tests, unless the test killed it first.
+  leftover(() => child.kill('SIGKILL'));
   // Ready when it logs so (its log lines go to a pipe read here).
   await new Promise<void>((resolve, reject) => {
     let output = '';
@@ -59,12 +62,6 @@ beforeAll(async () => {
   // Rate limits off: the sender sends and retries as fast as it can, which is no person's pace.
   gateway = await startGateway([auth.app.port], { RATE_LIMITS: 'off' }, [chatPort]);
   chatProcess = await startChatProcess();
-});
-
-afterAll(async () => {
-  await gateway?.stop();
-  chatProcess?.kill('SIGKILL');
-  await db?.drop();
 });
 
 describe('chat-service killed and restarted under load', () => {

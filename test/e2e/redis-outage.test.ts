@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, type Client } from 'graphql-ws';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { graphqlClient } from '../support/gateway.js';
+import { leftover } from '../support/leftovers.js';
 import { freePort } from '../support/ports.js';
 import { haveRedisServer, startRedisServer, type RedisServer } from '../support/redis-server.js';
 import { startSystem, type System } from '../support/system.js';
@@ -18,19 +19,14 @@ import { until } from '../support/wait.js';
 const available = haveRedisServer('Redis outage (e2e)');
 let redis: RedisServer | undefined;
 let system: System;
-const clients: Client[] = [];
 
 beforeAll(async () => {
   if (!available) return;
   redis = await startRedisServer(await freePort(), 'e2e-redis-outage');
+  leftover(() => redis?.stop());
   system = await startSystem('redis outage', { REDIS_URL: redis!.url, CHAT_INSTANCES: '2', RATE_LIMITS: 'off' });
+  leftover(() => system.stop());
 }, 120_000);
-
-afterAll(async () => {
-  for (const client of clients) await client.dispose();
-  await system?.stop();
-  await redis?.stop();
-});
 
 interface Account {
   id: string;
@@ -77,7 +73,7 @@ describe.skipIf(!available)('Redis away', () => {
         retryAttempts: 0,
         connectionParams: { authorization: `Bearer ${bob.accessToken}` },
       });
-      clients.push(client);
+      leftover(() => client.dispose());
       let failure: unknown;
       client.subscribe<{ chatEvents: { __typename: string; seq?: number } }>(
         {

@@ -11,6 +11,7 @@ import { parse } from 'graphql';
 import { createSchema, createYoga } from 'graphql-yoga';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphqlClient, startGateway, type GraphQLResponse } from '../support/gateway.js';
+import { leftover } from '../support/leftovers.js';
 import { useStack } from '../support/stack.js';
 import { until } from '../support/wait.js';
 import { subscribeOverSse } from '../../gateway/test/subscription-clients.js';
@@ -105,6 +106,7 @@ describe('our gateway in a supergraph', () => {
   let router: GatewayRuntime;
   let routerServer: Server;
   let routerPort: number;
+  let stopRouter: (() => Promise<void>) | undefined;
 
   // Hive's logger reads LOG_LEVEL whenever it makes one (per request too) and refuses pino's
   // `silent`, which the tests set: `error` while the router runs (our services, started
@@ -113,6 +115,7 @@ describe('our gateway in a supergraph', () => {
   beforeAll(async () => {
     process.env.LOG_LEVEL = 'error';
     nicknamesServer = startNicknames(nicknames, () => featured);
+    leftover(() => close(nicknamesServer.server));
     const nicknamesUrl = await listen(nicknamesServer.server);
     const ours = graphqlClient(stack.gateway.port);
     // Our SDL as a router's composition fetches it: from the running gateway.
@@ -131,12 +134,15 @@ describe('our gateway in a supergraph', () => {
       logging: false,
     });
     routerServer = createServer(router);
+    stopRouter = leftover(async () => {
+      await close(routerServer);
+      await router[Symbol.asyncDispose]();
+    });
     routerPort = Number(new URL(await listen(routerServer)).port);
   });
+  // The router is stopped here, not after the file: LOG_LEVEL goes back only once it is gone.
   afterAll(async () => {
-    if (routerServer) await close(routerServer);
-    await router?.[Symbol.asyncDispose]();
-    if (nicknamesServer) await close(nicknamesServer.server);
+    await stopRouter?.();
     if (logLevel === undefined) delete process.env.LOG_LEVEL;
     else process.env.LOG_LEVEL = logLevel;
   });
@@ -324,13 +330,9 @@ describe('_entities on our gateway', () => {
 });
 
 describe('the federation fields switched off', () => {
-  const gateways: Awaited<ReturnType<typeof startGateway>>[] = [];
-  afterAll(async () => {
-    for (const gateway of gateways) await gateway.stop();
-  });
+  // Each gateway is stopped after the file (startGateway puts it on the leftovers list).
   const start = async (env: Record<string, string>) => {
     const gateway = await startGateway([stack.chatService.authService.app.port], env, [stack.chatService.app.port]);
-    gateways.push(gateway);
     return graphqlClient(gateway.port).request;
   };
 

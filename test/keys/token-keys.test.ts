@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { SignJWT, decodeProtectedHeader } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { newKeyPair, privateKeySet } from '../../lib/jwt-keys.js';
 import { TOKEN_AUDIENCE, TOKEN_ISSUER } from '../../lib/jwt.js';
 import { authClient, as, newAccount } from '../support/auth.js';
 import { chatClient } from '../support/chat.js';
 import { graphqlClient } from '../support/gateway.js';
 import { testKeys } from '../support/keys.js';
+import { leftover } from '../support/leftovers.js';
 import { freePort } from '../support/ports.js';
 import { startSystem, type System } from '../support/system.js';
 import { statusOf, until } from '../support/wait.js';
@@ -40,9 +41,9 @@ beforeAll(async () => {
     CHAT_GRPC_LISTEN: `127.0.0.1:${ports.chat}`,
     PROFILES_GRPC_LISTEN: `127.0.0.1:${ports.profiles}`,
   });
+  leftover(() => system.stop());
   gql = graphqlClient(system.gatewayPort);
 }, 180_000);
-afterAll(() => system?.stop());
 
 const REGISTER = 'mutation ($input: RegisterInput!) { register(input: $input) { accessToken refreshToken } }';
 const REFRESH = 'mutation ($t: String!) { refreshToken(refreshToken: $t) { accessToken refreshToken } }';
@@ -67,12 +68,14 @@ const codeOf = (res: { errors?: { extensions?: { code?: string } }[] }) => res.e
  */
 async function answers(token: string, owner: string) {
   const socket = openGraphqlWs(system.gatewayPort, token);
+  const closeSocket = leftover(() => socket.close());
   const ws = await socket.ready().then(
     () => 'OK',
     () => `closed ${socket.closeCode()}`,
   );
-  socket.close();
+  await closeSocket();
   const sse = subscribeOverSse(system.gatewayPort, token, SUBSCRIPTION);
+  const abortSse = leftover(() => sse.abort());
   let lastGroup = 0;
   await until(async () => {
     if (sse.results.length > 0 || sse.isEnded()) return true;
@@ -82,7 +85,7 @@ async function answers(token: string, owner: string) {
     }
     return false;
   }, 'an answer over SSE');
-  sse.abort();
+  await abortSse();
   const auth = authClient(ports.auth);
   const chat = chatClient(ports.chat);
   const profiles = createServiceClient(ProfilesServiceClient, [`127.0.0.1:${ports.profiles}`], { deadlineMs: 10_000 });
@@ -138,10 +141,13 @@ describe('token keys', () => {
     const before = await register();
     const oldKid = kidOf(before.accessToken);
     // Live on the old key: a WebSocket and a stream over HTTP.
+    // Both are ended by the retirement; closed after the file if the test fails before it.
     const socket = openGraphqlWs(system.gatewayPort, before.accessToken);
+    leftover(() => socket.close());
     await socket.ready();
     socket.subscribe('1', SUBSCRIPTION);
     const sse = subscribeOverSse(system.gatewayPort, before.accessToken, SUBSCRIPTION);
+    leftover(() => sse.abort());
 
     await rotateKeys({ privateKeyFile: keys.privateKeyFile });
     const newKid = (await privateKeySet(readFileSync(keys.privateKeyFile, 'utf8'))).signing!.kid;
@@ -170,7 +176,8 @@ describe('token keys', () => {
     const token = refreshed.data!.refreshToken.accessToken;
     expect(kidOf(token)).toBe(newKid);
     const again = openGraphqlWs(system.gatewayPort, token);
+    const closeAgain = leftover(() => again.close());
     await again.ready();
-    again.close();
+    await closeAgain();
   });
 });
