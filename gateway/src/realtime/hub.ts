@@ -1,5 +1,4 @@
 import { status, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
-import { isServiceError } from '../../../lib/errors.js';
 import type { Logger } from '../../../lib/logger.js';
 import {
   ChatEvent,
@@ -314,5 +313,3 @@ export function createEventHub(options: {
     },
   };
 }
-
-export const isResumable = (error: unknown) => isServiceError(error) && RESUMABLE.has(error.code);
