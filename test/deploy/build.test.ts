@@ -1,15 +1,16 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import { createClient } from 'graphql-ws';
-import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { beforeAll, describe, expect, it, inject } from 'vitest';
 import WebSocket from 'ws';
 import { parse, parseAllDocuments } from 'yaml';
 import { dropDatabase } from '../../lib/db.js';
 import { graphqlClient } from '../support/gateway.js';
 import { testKeys } from '../support/keys.js';
+import { leftover } from '../support/leftovers.js';
 import { freePort } from '../support/ports.js';
 import { alive, cmdlineOf, descendants } from '../support/processes.js';
 import { until } from '../support/wait.js';
@@ -33,23 +34,17 @@ const databases = ['auth', 'chat', 'profiles'].map((service) => {
   return [service, url.toString()] as const;
 });
 
-let launcher: ChildProcess | undefined;
 let output = '';
 let ports: { gateway: number; auth: number; chat: number; profiles: number };
 
 beforeAll(async () => {
   mkdirSync(pkg, { recursive: true });
+  leftover(() => rmSync(pkg, { recursive: true, force: true }));
   copyFileSync(join(ROOT, 'package.json'), join(pkg, 'package.json'));
   const build = spawnSync('npm', ['run', 'build', '--', dist], { cwd: ROOT, encoding: 'utf8' });
   expect(build.status, `${build.stdout}\n${build.stderr}`).toBe(0);
   ports = { gateway: await freePort(), auth: await freePort(), chat: await freePort(), profiles: await freePort() };
 }, 180_000);
-
-afterAll(async () => {
-  if (launcher && launcher.exitCode === null) launcher.kill('SIGKILL');
-  for (const [, url] of databases) await dropDatabase(url);
-  rmSync(pkg, { recursive: true, force: true });
-});
 
 /** Every JavaScript file under `dir`. */
 const scripts = (dir: string): string[] =>
@@ -128,8 +123,13 @@ describe('NODE_ENV=production npm start', () => {
       PROFILES_GRPC_LISTEN: `127.0.0.1:${ports.profiles}`,
       METRICS_PORT: '0',
     };
+    // Created by the launcher's migrations; dropped once it is gone.
+    leftover(async () => {
+      for (const [, url] of databases) await dropDatabase(url);
+    });
     const child = spawn('npm', ['start'], { cwd: pkg, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    launcher = child;
+    // The test stops it with SIGTERM; one a failed test left running is killed.
+    leftover(() => child.exitCode === null && child.kill('SIGKILL'));
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -189,6 +189,7 @@ describe('NODE_ENV=production npm start', () => {
       retryAttempts: 0,
       connectionParams: { authorization: `Bearer ${bob.token}` },
     });
+    const disposeClient = leftover(() => client.dispose());
     const bodies: string[] = [];
     const subscribed = new Promise<void>((resolve, reject) => {
       client.subscribe<{ chatEvents: { __typename: string; message?: { body: string } } }>(
@@ -214,7 +215,7 @@ describe('NODE_ENV=production npm start', () => {
     );
     expect(sent.errors).toBeUndefined();
     await until(() => bodies.includes('compiled'), 'the message to reach the subscriber');
-    await client.dispose();
+    await disposeClient();
 
     // The web client that the build put in dist/web/dist, served at /; GraphiQL off in production.
     const page = await fetch(`${base}/`);

@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, openPage, screenshot } from '../support/browser.js';
+import { leftover } from '../support/leftovers.js';
 import { startSystem, type System } from '../support/system.js';
 
 /**
@@ -10,17 +11,14 @@ import { startSystem, type System } from '../support/system.js';
 // Evaluated while the file is collected, so that the skip (and its printed reason) is decided
 // before any test runs.
 const browser = await launchBrowser();
+if (browser) leftover(() => browser.close());
 
 describe.skipIf(!browser)('web client in Chromium', () => {
   let system: System;
 
   beforeAll(async () => {
     system = await startSystem('browser_smoke');
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await system?.stop();
+    leftover(() => system.stop());
   });
 
   it('loads, renders into #root and reports no error', { timeout: 60_000 }, async () => {

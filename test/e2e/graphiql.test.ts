@@ -1,11 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { Script } from 'node:vm';
 import { Kind, OperationTypeNode, parse, validate } from 'graphql';
 import type { Locator, Page, WebSocket } from 'playwright-core';
 import { DEFAULT_DOCUMENT, renderGraphiQL } from '../../gateway/src/graphiql.js';
 import { buildSchema } from '../../gateway/src/schema.js';
-import { launchBrowser, openPage, screenshot, type OpenedPage } from '../support/browser.js';
+import { launchBrowser, openPage, screenshot } from '../support/browser.js';
 import { graphqlClient } from '../support/gateway.js';
+import { leftover } from '../support/leftovers.js';
 import { startSystem, type System } from '../support/system.js';
 import { until } from '../support/wait.js';
 
@@ -17,6 +18,7 @@ import { until } from '../support/wait.js';
  */
 
 const browser = await launchBrowser();
+if (browser) leftover(() => browser.close());
 
 describe('GraphiQL page', () => {
   it('is one inline script that compiles, its options escaped', () => {
@@ -71,7 +73,6 @@ describe.skipIf(!browser)('GraphiQL in Chromium', () => {
   let alice: { token: string; id: string };
   let bob: { token: string; id: string };
   let chatId: string;
-  const pages: OpenedPage[] = [];
 
   const api = () => graphqlClient(system.gatewayPort);
   const register = async (name: string) => {
@@ -86,6 +87,7 @@ describe.skipIf(!browser)('GraphiQL in Chromium', () => {
 
   beforeAll(async () => {
     system = await startSystem('graphiql', { LOG_LEVEL: process.env.SYSTEM_LOG_LEVEL ?? 'warn' });
+    leftover(() => system.stop());
     alice = await register('alice');
     bob = await register('bob');
     const created = await api().request<{ createDirectChat: { id: string } }>(
@@ -106,17 +108,11 @@ describe.skipIf(!browser)('GraphiQL in Chromium', () => {
     expect(errors).toBeUndefined();
   }
 
-  afterAll(async () => {
-    for (const opened of pages) await opened.close().catch(() => undefined);
-    await browser?.close();
-    await system?.stop();
-  });
-
   /** GraphiQL, loaded, with every WebSocket it opens recorded with the frames it sent and got. */
   async function openGraphiQL() {
     // Tall enough that the editor shows the whole default document (Monaco renders what is visible).
     const opened = await openPage(browser!, { viewport: { width: 1280, height: 2400 } });
-    pages.push(opened);
+    leftover(() => opened.close().catch(() => undefined));
     const { page } = opened;
     const violations: string[] = [];
     await page.exposeFunction('reportViolation', (text: string) => void violations.push(text));

@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { graphqlClient } from '../support/gateway.js';
+import { leftover } from '../support/leftovers.js';
 import { alive, descendants, embeddedLauncherEnv } from '../support/processes.js';
 import { until } from '../support/wait.js';
 
@@ -15,14 +16,11 @@ const ROOT = new URL('../..', import.meta.url).pathname;
 
 let env: NodeJS.ProcessEnv;
 let gatewayPort: number;
-let dispose: () => Promise<void>;
 
 beforeAll(async () => {
-  ({ env, gatewayPort, dispose } = await embeddedLauncherEnv('e2e'));
-});
-
-afterAll(async () => {
-  await dispose();
+  const launcher = await embeddedLauncherEnv('e2e');
+  leftover(launcher.dispose);
+  ({ env, gatewayPort } = launcher);
 });
 
 async function start(): Promise<{ child: ChildProcess; seconds: number; output: () => string }> {
@@ -32,6 +30,11 @@ async function start(): Promise<{ child: ChildProcess; seconds: number; output: 
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise((resolve) => child.once('exit', resolve));
+  // Stopped by the test (stopAndCheck); if it failed first, stopped as Ctrl-C would stop it.
+  leftover(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  });
   const ready = () =>
     fetch(`http://127.0.0.1:${gatewayPort}/readyz`).then(
       (r) => r.ok,

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { graphqlClient } from '../support/gateway.js';
+import { leftover } from '../support/leftovers.js';
 import { alive, descendants, embeddedLauncherEnv, findBelow } from '../support/processes.js';
 import { until } from '../support/wait.js';
 
@@ -23,20 +24,17 @@ const ENTRIES = {
 
 let env: NodeJS.ProcessEnv;
 let gatewayPort: number;
-let dispose: () => Promise<void>;
 
 beforeAll(async () => {
-  ({ env, gatewayPort, dispose } = await embeddedLauncherEnv('supervise', {
+  const launcher = await embeddedLauncherEnv('supervise', {
     LOG_LEVEL: 'info',
     RESTART_BACKOFF: '100ms',
     RESTART_MAX_PER_MINUTE: '3',
     // Each check registers an account, more often than the per-address limit allows.
     RATE_LIMITS: 'off',
-  }));
-});
-
-afterAll(async () => {
-  await dispose();
+  });
+  leftover(launcher.dispose);
+  ({ env, gatewayPort } = launcher);
 });
 
 interface Launcher {
@@ -55,6 +53,11 @@ async function start(): Promise<Launcher> {
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // The test kills each launcher; one a failed test left running is stopped as Ctrl-C would stop it.
+  leftover(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  });
   await until(
     () => output.includes('Messenger is up') || child.exitCode !== null,
     () => `npm start ready:\n${output}`,
