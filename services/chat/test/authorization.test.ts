@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { callMetadata } from '../../../lib/grpc/metadata.js';
 import { as, expiredAccessToken } from '../../../test/support/auth.js';
 import { testKeys, testSigner } from '../../../test/support/keys.js';
@@ -17,22 +17,12 @@ import {
   type Outcome,
   type TestUser,
 } from './helpers.js';
-import { closeAll, is, loggedOf, openStream, withBody, type EventStream } from './stream-helpers.js';
+import { is, loggedOf, openStream, withBody } from './stream-helpers.js';
 
 // Every operation on a chat, by a member, by a user who never was one, by a removed member, and
 // without a valid token. Outsiders get NOT_FOUND, as if the chat did not exist, and write nothing.
 
 const svc = useChatService('chat_authz');
-const open = new Set<EventStream>();
-const subscribe = (...args: Parameters<typeof openStream>) => {
-  const stream = openStream(...args);
-  open.add(stream);
-  return stream;
-};
-afterEach(async () => {
-  await closeAll(open);
-  open.clear();
-});
 
 /** A group with an OWNER, a MEMBER, a removed member, an outsider, and a message from each member. */
 async function world() {
@@ -153,8 +143,8 @@ describe('Subscribe', () => {
     const chat = await group(svc, owner!, [member!]);
     const own = await direct(svc, outsider!, friend!);
     await send(svc, owner!, chat.id, 'before');
-    const plain = subscribe(svc.client, outsider!.md);
-    const resumed = subscribe(svc.client, outsider!.md, [{ chatId: chat.id, seq: 0 }]);
+    const plain = openStream(svc.client, outsider!.md);
+    const resumed = openStream(svc.client, outsider!.md, [{ chatId: chat.id, seq: 0 }]);
     for (const stream of [plain, resumed]) {
       expect((await stream.snapshot()).chats.map((c) => c.chatId)).toEqual([own.id]);
     }
@@ -177,8 +167,8 @@ describe('Subscribe', () => {
     const chat = await group(svc, owner!, [member!, gone!, leaver!]);
     const other = await direct(svc, gone!, member!);
     const otherLeaver = await direct(svc, leaver!, member!);
-    const devices = [subscribe(svc.client, gone!.md), subscribe(svc.client, gone!.md)];
-    const leaverStream = subscribe(svc.client, leaver!.md);
+    const devices = [openStream(svc.client, gone!.md), openStream(svc.client, gone!.md)];
+    const leaverStream = openStream(svc.client, leaver!.md);
     await Promise.all([...devices, leaverStream].map((stream) => stream.snapshot()));
 
     await send(svc, owner!, chat.id, 'seen');
@@ -208,7 +198,7 @@ describe('Subscribe', () => {
     expect(leaverStream.events.filter((e) => e.chatId === chat.id).at(-1)).toEqual(leaverEvents.at(-1));
 
     // Resuming from before the removal: the missed events up to RemovedFromChat, nothing after.
-    const back = subscribe(svc.client, gone!.md, [{ chatId: chat.id, seq: 0 }]);
+    const back = openStream(svc.client, gone!.md, [{ chatId: chat.id, seq: 0 }]);
     expect((await back.snapshot()).chats.map((c) => c.chatId)).toEqual([other.id]);
     await back.until(is('removedFromChat', chat.id));
     await send(svc, member!, other.id, 'marker 2');
@@ -222,7 +212,7 @@ describe('Subscribe', () => {
   it('gives nothing after RemovedFromChat to a member removed before their stream caught up', async () => {
     const [me, owner, friend] = await users(svc, 3);
     // The stream is still replaying 500 resumed chats while the chat is created, and it is removed.
-    const stream = subscribe(svc.client, me!.md, await busyCursors(svc, me!.id));
+    const stream = openStream(svc.client, me!.md, await busyCursors(svc, me!.id));
     await stream.snapshot();
     const chat = await group(svc, owner!, [me!]);
     await svc.chat.removeMember({ chatId: chat.id, userId: me!.id }, owner!.md);

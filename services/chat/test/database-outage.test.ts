@@ -1,6 +1,7 @@
 import { createServer, Socket, type Server } from 'node:net';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useChatService } from '../../../test/support/chat.js';
+import { leftover } from '../../../test/support/leftovers.js';
 import { freePort } from '../../../test/support/ports.js';
 import { until } from '../../../test/support/wait.js';
 import { direct, outcome, send, users } from './helpers.js';
@@ -11,11 +12,12 @@ import { direct, outcome, send, users } from './helpers.js';
 
 const relayPort = await freePort();
 const sockets = new Set<Socket>();
-let relay: Server | undefined;
 let target: { host: string; port: number } | undefined;
+/** Every connection through the relay dropped, and no new one accepted (also after the file's tests). */
+let cutRelay: () => Promise<void>;
 
 function openRelay(): Promise<void> {
-  relay = createServer((client) => {
+  const relay: Server = createServer((client) => {
     const upstream = new Socket();
     upstream.connect(target!.port, target!.host);
     for (const socket of [client, upstream]) {
@@ -27,15 +29,14 @@ function openRelay(): Promise<void> {
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
   });
-  return new Promise((resolve) => relay!.listen(relayPort, '127.0.0.1', resolve));
-}
-
-/** Every connection through the relay dropped, and no new one accepted. */
-async function cutRelay(): Promise<void> {
-  await new Promise<void>((resolve) => {
-    relay!.close(() => resolve());
-    for (const socket of sockets) socket.destroy();
-  });
+  cutRelay = leftover(
+    () =>
+      new Promise<void>((resolve) => {
+        relay.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      }),
+  );
+  return new Promise((resolve) => relay.listen(relayPort, '127.0.0.1', resolve));
 }
 
 const svc = useChatService('chat_db_outage', {
@@ -48,11 +49,6 @@ const svc = useChatService('chat_db_outage', {
     url.port = String(relayPort);
     return { CHAT_DATABASE_URL: url.toString() };
   },
-});
-
-afterAll(async () => {
-  for (const socket of sockets) socket.destroy();
-  await new Promise((resolve) => relay?.close(resolve));
 });
 
 describe('PostgreSQL out of reach', () => {

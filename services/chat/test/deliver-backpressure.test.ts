@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { ownChatClient, useChatService } from '../../../test/support/chat.js';
+import { leftover } from '../../../test/support/leftovers.js';
 import { expectClean, seqsOf, useDeliverCalls } from './deliver-helpers.js';
 import { bulkLog, group, range, send, users } from './helpers.js';
 import { atSeq } from './stream-helpers.js';
 
 // Deliver to a caller that reads slowly: the call is cut past a bound, replays are paced.
 
-const { deliverOn, onExit } = useDeliverCalls();
+const { deliverOn } = useDeliverCalls();
 
 describe('Deliver to a caller that stops reading', () => {
   const svc = useChatService('chat_deliver_slow', { limits: { maxBuffered: 50 } });
@@ -17,7 +18,7 @@ describe('Deliver to a caller that stops reading', () => {
     // On a connection of its own, as a gateway's Deliver calls are: a paused stream holds up its
     // whole connection once the connection's flow-control window is full (HTTP/2).
     const ownClient = ownChatClient(svc.app.port);
-    onExit(() => ownClient.close());
+    leftover(() => ownClient.close());
     const paused = deliverOn(svc, ownClient);
     const who = [writer!, r1!, r2!, r2!];
     const cut = who.map((user) => paused.add(user));

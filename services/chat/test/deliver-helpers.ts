@@ -1,6 +1,7 @@
 import { afterEach, expect } from 'vitest';
 import { status, type ClientDuplexStream, type Metadata, type StatusObject } from '@grpc/grpc-js';
 import type { ServiceClient } from '../../../lib/grpc/client.js';
+import { leftover } from '../../../test/support/leftovers.js';
 import {
   ChatEvent,
   type ChatCursor,
@@ -87,7 +88,7 @@ export interface DeliverCall {
   drained(timeoutMs?: number): Promise<void>;
   /** Ends the call from the caller's side (half-close) and waits for its status. */
   close(timeoutMs?: number): Promise<StreamEnd>;
-  /** Cancels the call and waits for it to end. */
+  /** Cancels the call and waits for it to end (runs once; otherwise after the file's tests). */
   cancel(): Promise<void>;
 }
 
@@ -178,7 +179,8 @@ class Subscriber implements DeliverSubscriber {
 /**
  * Opens a Deliver call and collects what it receives: per subscriber its snapshot, its events
  * (decoded from the Deliveries naming it) and its end; the raw Deliveries; the call's status.
- * Waits time out with what was received.
+ * Waits time out with what was received. Cancelled after the file's tests
+ * (test/support/leftovers.ts) unless `cancel` was called first.
  */
 export function openDeliver(client: ServiceClient<ChatServiceClient>): DeliverCall {
   const call = client.pick().deliver();
@@ -350,12 +352,12 @@ export function openDeliver(client: ServiceClient<ChatServiceClient>): DeliverCa
       if (!end) call.end();
       return ended(timeoutMs);
     },
-    async cancel() {
+    cancel: leftover(async () => {
       if (end) return;
       const over = new Promise<void>((resolve) => call.once('status', () => resolve()));
       call.cancel();
       await over;
-    },
+    }),
   };
 }
 
@@ -366,16 +368,14 @@ export async function cancelAll(calls: Iterable<DeliverCall>): Promise<void> {
 
 /**
  * Deliver calls for the tests of one file: `deliverOn` opens one (on the service's client, or
- * `client`), cancelled after its test; `onExit` work runs after that (closing a client of the
- * test's own).
+ * `client`), cancelled after its test, not only after the file: the next test counts the
+ * service's subscribers.
  */
 export function useDeliverCalls() {
   const open = new Set<DeliverCall>();
-  const exits: (() => void)[] = [];
   afterEach(async () => {
     await cancelAll(open);
     open.clear();
-    for (const exit of exits.splice(0)) exit();
   });
   return {
     deliverOn: (svc: ChatService, client = svc.client): DeliverCall => {
@@ -383,7 +383,6 @@ export function useDeliverCalls() {
       open.add(call);
       return call;
     },
-    onExit: (exit: () => void) => void exits.push(exit),
   };
 }
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { testKeys, testSigner } from '../../../test/support/keys.js';
 import type { ServiceClient } from '../../../lib/grpc/client.js';
 import { chatClient, startChat, useChatService } from '../../../test/support/chat.js';
+import { leftover } from '../../../test/support/leftovers.js';
 import type { ChatServiceClient } from '../../../proto/gen/chat/v1/chat.js';
 import { loadChatConfig } from '../src/config.js';
 import { deliveriesOf, expectClean, idsOf, seqsOf, sorted, useDeliverCalls } from './deliver-helpers.js';
@@ -197,13 +198,12 @@ describe('Deliver', () => {
         }),
       );
       const client = chatClient(two.port);
-      let stopping: Promise<void> | undefined;
-      const stop = () => (stopping ??= two.stop());
+      const closeClient = leftover(() => client.close());
       try {
-        await test(stop, client);
+        await test(() => two.stop(), client);
       } finally {
-        client.close();
-        await stop();
+        await closeClient();
+        await two.stop();
       }
     }
 

@@ -1,11 +1,11 @@
 import { decodeProtectedHeader } from 'jose';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { as, newAccount } from '../../../test/support/auth.js';
 import { useChatService } from '../../../test/support/chat.js';
 import { until } from '../../../test/support/wait.js';
 import { retireKeys, rotateKeys } from '../../../scripts/token-keys.js';
-import { cancelAll, openDeliver, type DeliverCall } from './deliver-helpers.js';
-import { closeAll, openStream, type EventStream } from './stream-helpers.js';
+import { openDeliver } from './deliver-helpers.js';
+import { openStream } from './stream-helpers.js';
 
 // Subscriptions live as long as their session, not their access token; but a token signed by a
 // key that is then retired no longer proves anything. chat-service ends every subscriber (on
@@ -16,12 +16,6 @@ const svc = useChatService('key_retirement', {
   env: { JWT_KEYS_REFRESH: '200ms' },
   authEnv: { JWT_KEYS_REFRESH: '200ms' },
 });
-const streams: EventStream[] = [];
-const calls: DeliverCall[] = [];
-afterEach(async () => {
-  await closeAll(streams.splice(0));
-  await cancelAll(calls.splice(0));
-});
 
 const kidOf = (token: string) => decodeProtectedHeader(token).kid;
 
@@ -31,10 +25,8 @@ describe('a retired signing key', () => {
     const registered = await svc.authService.auth.register(account, as());
     const old = { id: registered.user!.id, token: registered.tokens!.accessToken };
     const oldStream = openStream(svc.client, as(old.token));
-    streams.push(oldStream);
     await oldStream.snapshot();
     const call = openDeliver(svc.client);
-    calls.push(call);
     const oldSubscriber = call.add(old);
     await oldSubscriber.snapshot();
 
@@ -46,7 +38,6 @@ describe('a retired signing key', () => {
       return kidOf(fresh.token) !== kidOf(old.token);
     }, 'auth-service to sign with the new key');
     const freshStream = openStream(svc.client, as(fresh.token));
-    streams.push(freshStream);
     await freshStream.snapshot();
     const freshSubscriber = call.add(fresh);
     await freshSubscriber.snapshot();
@@ -69,10 +60,8 @@ describe('a retired signing key', () => {
     await freshSubscriber.until((event) => event.chatId === retired.id);
     expect(freshSubscriber.endings).toEqual([]);
     const refused = openStream(svc.client, as(old.token));
-    streams.push(refused);
     expect(await refused.ended()).toMatchObject({ code: 'UNAUTHENTICATED' });
     const again = openStream(svc.client, as(fresh.token));
-    streams.push(again);
     await again.snapshot();
   });
 });

@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { chatClient, startChat, useChatService } from '../../../test/support/chat.js';
+import { leftover } from '../../../test/support/leftovers.js';
 import { testRedis } from '../../../test/support/redis.js';
 import { until } from '../../../test/support/wait.js';
 import { loadChatConfig } from '../src/config.js';
@@ -27,10 +28,7 @@ describe.skipIf(!redis)('two chat-service instances sharing Redis', () => {
       { typingTtlMs: TYPING_TTL_MS },
     );
     twoClient = chatClient(two.port);
-  });
-  afterAll(async () => {
-    twoClient?.close();
-    await two?.stop();
+    leftover(() => twoClient.close());
   });
 
   it('delivers events made on one instance to streams on the other, exactly once and in order', async () => {
@@ -39,6 +37,7 @@ describe.skipIf(!redis)('two chat-service instances sharing Redis', () => {
     const chat = (await one.chat.createGroupChat({ title: 'multi', memberIds: [b.id] }, a.md)).chat!;
     // b listens on instance two; a writes on instance one.
     const stream = twoClient.pick().subscribe({ resume: [] }, b.md.metadata);
+    const cancelStream = leftover(() => stream.cancel());
     const seqs: number[] = [];
     let snapshot = false;
     const done = new Promise<void>((resolve, reject) => {
@@ -58,7 +57,7 @@ describe.skipIf(!redis)('two chat-service instances sharing Redis', () => {
       ),
     );
     await done;
-    stream.cancel();
+    await cancelStream();
     expect(snapshot).toBe(true);
     expect(seqs).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
   });
@@ -68,6 +67,7 @@ describe.skipIf(!redis)('two chat-service instances sharing Redis', () => {
     const b = await one.user('tb');
     const chat = (await one.chat.createGroupChat({ title: 'typing', memberIds: [b.id] }, a.md)).chat!;
     const stream = twoClient.pick().subscribe({ resume: [] }, b.md.metadata);
+    const cancelStream = leftover(() => stream.cancel());
     const typing: boolean[] = [];
     stream.on('data', (response: SubscribeResponse) => {
       if (response.payload?.$case === 'event' && response.payload.event.kind?.$case === 'typing') {
@@ -87,7 +87,7 @@ describe.skipIf(!redis)('two chat-service instances sharing Redis', () => {
     await until(() => typing.length >= 2, 'typing to start and end', 5_000);
     // A second "false" would come within a TTL: nothing but waiting shows that none does.
     await new Promise((r) => setTimeout(r, TYPING_TTL_MS * 2));
-    stream.cancel();
+    await cancelStream();
     expect(typing).toEqual([true, false]);
   });
 });

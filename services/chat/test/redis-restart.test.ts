@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { chatClient, startChat, useChatService } from '../../../test/support/chat.js';
+import { leftover } from '../../../test/support/leftovers.js';
 import { freePort } from '../../../test/support/ports.js';
 import { haveRedisServer, startRedisServer, type RedisServer } from '../../../test/support/redis-server.js';
 import { loadChatConfig } from '../src/config.js';
@@ -14,9 +15,6 @@ const available = haveRedisServer('chat-redis-restart');
 let redis: RedisServer | undefined;
 beforeAll(async () => {
   if (available) redis = await startRedisServer(await freePort(), 'chat-redis-restart');
-});
-afterAll(async () => {
-  await redis?.stop();
 });
 
 const env = () => (redis ? { REDIS_URL: redis.url, REDIS_PREFIX: 'restart:' } : {});
@@ -34,10 +32,7 @@ beforeAll(async () => {
     }),
   );
   twoClient = chatClient(two.port);
-});
-afterAll(async () => {
-  twoClient?.close();
-  await two?.stop();
+  leftover(() => twoClient.close());
 });
 
 describe.skipIf(!available)('Redis restarted during traffic', () => {
@@ -46,6 +41,7 @@ describe.skipIf(!available)('Redis restarted during traffic', () => {
     const b = await one.user('rb');
     const chat = (await one.chat.createGroupChat({ title: 'restart', memberIds: [b.id] }, a.md)).chat!;
     const stream = twoClient.pick().subscribe({ resume: [] }, b.md.metadata);
+    const cancelStream = leftover(() => stream.cancel());
     const seqs: number[] = [];
     const elsewhere = new Map<string, string[]>();
     stream.on('data', (response: SubscribeResponse) => {
@@ -79,7 +75,7 @@ describe.skipIf(!available)('Redis restarted during traffic', () => {
     expect(elsewhere.get(joined.id)).toEqual(['chatUpdated@1']);
     for (let i = 11; i <= 12; i++) await send(i);
     await until(() => seqs.length >= 12, 'live messages after the restart');
-    stream.cancel();
+    await cancelStream();
     expect(seqs).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
   });
 });

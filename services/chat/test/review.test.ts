@@ -1,23 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useChatService } from '../../../test/support/chat.js';
 import { ChatRole, type ChatEvent } from '../../../proto/gen/chat/v1/chat.js';
 import { chatAs, group, outcome, send, storeState, users, type TestUser } from './helpers.js';
-import { cancelAll, openDeliver, type DeliverCall } from './deliver-helpers.js';
-import { closeAll, is, messageOf, openStream, type EventStream } from './stream-helpers.js';
+import { openDeliver } from './deliver-helpers.js';
+import { is, messageOf, openStream } from './stream-helpers.js';
 
 // Issue #11, "Found in a review": what a removed member's replay shows, ids in upper case, and
 // cursors out of range.
 
 const svc = useChatService('chat_review');
-const streams = new Set<EventStream>();
-const calls = new Set<DeliverCall>();
-afterEach(async () => {
-  await closeAll(streams);
-  streams.clear();
-  await cancelAll(calls);
-  calls.clear();
-});
 
 const SECRET = 'written after the removal';
 
@@ -70,12 +62,10 @@ describe('a member removed from a chat', () => {
   it('resuming Subscribe from before the removal sees nothing written after it', async () => {
     const history = await removedAfterHistory();
     const stream = openStream(svc.client, history.removed.md, [{ chatId: history.chat.id, seq: 0 }]);
-    streams.add(stream);
     const events = await stream.until(is('removedFromChat', history.chat.id));
     expectReplayUpToRemoval(events, history);
     // A member resuming from the same cursor sees every message as it is now.
     const member = openStream(svc.client, history.stays.md, [{ chatId: history.chat.id, seq: 0 }]);
-    streams.add(member);
     const memberEvents = await member.until((event) => messageOf(event)?.body === `new, ${SECRET}`);
     expect(memberEvents.flatMap((event) => messageOf(event) ?? []).some((m) => m.body === SECRET)).toBe(true);
   });
@@ -83,7 +73,6 @@ describe('a member removed from a chat', () => {
   it('resuming over Deliver from before the removal sees nothing written after it', async () => {
     const history = await removedAfterHistory();
     const call = openDeliver(svc.client);
-    calls.add(call);
     const subscriber = call.add(history.removed, [{ chatId: history.chat.id, seq: 0 }]);
     const events = await subscriber.until(is('removedFromChat', history.chat.id));
     expectReplayUpToRemoval(events, history);

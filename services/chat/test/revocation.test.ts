@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceClient } from '../../../lib/grpc/client.js';
 import { createLogger } from '../../../lib/logger.js';
 import { createSessionRecheck, MAX_CHECK_SESSIONS } from '../../../lib/session-recheck.js';
@@ -7,6 +7,7 @@ import { as, authClient, newAccount, startAuth } from '../../../test/support/aut
 import { testKeys } from '../../../test/support/keys.js';
 import { chatClient, startChat } from '../../../test/support/chat.js';
 import { freshDatabase } from '../../../test/support/database.js';
+import { leftover } from '../../../test/support/leftovers.js';
 import { freePort } from '../../../test/support/ports.js';
 import { until } from '../../../test/support/wait.js';
 import { authMigrations } from '../../../migrations/auth/index.js';
@@ -73,23 +74,18 @@ beforeAll(async () => {
   auth = await startOurAuth();
   elsewhere = await startAuth({ AUTH_DATABASE_URL: authDb.url, JWT_PRIVATE_KEY_FILE: keys.privateKeyFile });
   authApi = authClient(authPort);
+  leftover(() => authApi.close());
   elsewhereApi = authClient(elsewhere.port);
+  leftover(() => elsewhereApi.close());
   floor = await startChatService({});
   gapOnly = await startChatService({ SESSION_RECHECK_INTERVAL: '1h' });
   floorClient = chatClient(floor.port);
+  leftover(() => floorClient.close());
   gapOnlyClient = chatClient(gapOnly.port);
+  leftover(() => gapOnlyClient.close());
 });
 
-afterAll(async () => {
-  for (const client of [floorClient, gapOnlyClient, authApi, elsewhereApi]) client?.close();
-  await floor?.stop();
-  await gapOnly?.stop();
-  await elsewhere?.stop();
-  await auth?.stop();
-  await chatDb?.drop();
-  await authDb?.drop();
-});
-
+// Each test's calls and streams are cancelled after it, not only after the file (leftovers.ts).
 const calls = new Set<DeliverCall>();
 const streams = new Set<EventStream>();
 afterEach(async () => {

@@ -1,7 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ownChatClient, useChatService } from '../../../test/support/chat.js';
+import { leftover } from '../../../test/support/leftovers.js';
 import { group, range, send, users } from './helpers.js';
-import { closeAll, loggedOf, openStream, type EventStream } from './stream-helpers.js';
+import { loggedOf, openStream } from './stream-helpers.js';
 
 // A subscriber that stops reading must not make the service buffer without bound: its stream is
 // ended with RESOURCE_EXHAUSTED once 200 responses wait, and it resumes from its cursor. (A reader
@@ -9,13 +10,6 @@ import { closeAll, loggedOf, openStream, type EventStream } from './stream-helpe
 
 const TOTAL = 600;
 const svc = useChatService('chat_slow', { limits: { maxBacklog: 50, maxSubscribeBuffered: 200 } });
-const open = new Set<EventStream>();
-const clients: { close(): void }[] = [];
-afterEach(async () => {
-  await closeAll(open);
-  open.clear();
-  for (const client of clients.splice(0)) client.close();
-});
 
 describe('slow consumers', () => {
   it('ends a stream that does not read with RESOURCE_EXHAUSTED; resuming delivers everything once', async () => {
@@ -24,10 +18,9 @@ describe('slow consumers', () => {
     // On a connection of its own: a paused stream holds up its whole connection once the
     // connection's flow-control window is full (HTTP/2), and the fast one must not share it.
     const slowClient = ownChatClient(svc.app.port);
-    clients.push(slowClient);
+    leftover(() => slowClient.close());
     const slow = openStream(slowClient, me!.md);
     const fast = openStream(svc.client, other!.md);
-    open.add(slow).add(fast);
     await Promise.all([slow.snapshot(), fast.snapshot()]);
     slow.call.pause();
 
@@ -55,7 +48,6 @@ describe('slow consumers', () => {
     expect(before.length).toBeLessThan(sentWhenCut!);
     expect(before).toEqual(range(before.length));
     const resumed = openStream(svc.client, me!.md, [{ chatId: chat.id, seq: before.length }]);
-    open.add(resumed);
     await resumed.until((e) => e.chatId === chat.id && e.seq === TOTAL, 10_000);
     const after = loggedOf(resumed.events, chat.id).map((e) => e.seq);
     expect([...before, ...after]).toEqual(range(TOTAL));
@@ -66,7 +58,6 @@ describe('slow consumers', () => {
     const [me, other] = await users(svc, 2);
     const chat = await group(svc, other!, [me!]);
     const stream = openStream(svc.client, me!.md);
-    open.add(stream);
     await stream.snapshot();
     for (let i = 0; i < 300; i += 10) {
       await Promise.all(range(10).map((n) => send(svc, other!, chat.id, `m${i + n}`)));

@@ -1,6 +1,7 @@
 import { afterEach } from 'vitest';
 import { status, type ClientReadableStream, type Metadata, type StatusObject } from '@grpc/grpc-js';
 import type { ServiceClient } from '../../../lib/grpc/client.js';
+import { leftover } from '../../../test/support/leftovers.js';
 import type {
   ChatCursor,
   ChatEvent,
@@ -96,14 +97,17 @@ export interface EventStream {
   ended(timeoutMs?: number): Promise<StreamEnd>;
   /** Resolves when every response the client had received was read ('end' of the readable). */
   drained(timeoutMs?: number): Promise<void>;
-  /** Cancels the call and waits for it to end. */
+  /** Cancels the call and waits for it to end (runs once; otherwise after the file's tests). */
   cancel(): Promise<void>;
 }
 
 /** How long a wait on a stream or call lasts unless told otherwise. */
 export const DEFAULT_TIMEOUT_MS = 5_000;
 
-/** Opens a Subscribe stream as the holder of `md` and collects what it receives. */
+/**
+ * Opens a Subscribe stream as the holder of `md` and collects what it receives; cancelled after
+ * the file's tests (test/support/leftovers.ts) unless `cancel` was called first.
+ */
 export function openStream(
   client: ServiceClient<ChatServiceClient>,
   md: { metadata: Metadata },
@@ -216,12 +220,12 @@ export function openStream(
           resolve();
         });
       }),
-    async cancel() {
+    cancel: leftover(async () => {
       if (end) return;
       const ended = new Promise<void>((resolve) => call.once('status', () => resolve()));
       call.cancel();
       await ended;
-    },
+    }),
   };
 }
 
@@ -231,8 +235,9 @@ export async function closeAll(streams: Iterable<EventStream>): Promise<void> {
 }
 
 /**
- * Subscribe streams for the tests of one file, each cancelled after its test: `subscribe` opens
- * one on the service's client as `user`.
+ * Subscribe streams for the tests of one file, each cancelled after its test, not only after the
+ * file: the next test may count the service's subscribers, or a user's streams against a cap.
+ * `subscribe` opens one on the service's client as `user`.
  */
 export function useStreams(svc: { client: ServiceClient<ChatServiceClient> }) {
   const open = new Set<EventStream>();
