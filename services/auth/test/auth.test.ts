@@ -1,6 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { as, newAccount, useAuthService } from '../../../test/support/auth.js';
+import { leftover } from '../../../test/support/leftovers.js';
 import { statusOf as code } from '../../../test/support/wait.js';
 
 const svc = useAuthService('auth');
@@ -212,6 +213,7 @@ describe('WatchRevocations', () => {
   it('announces a revoked session to a watcher', async () => {
     const { tokens } = await svc.auth.register(newAccount(), as());
     const stream = svc.client.pick().watchRevocations({});
+    const cancelStream = leftover(() => stream.cancel());
     const received: string[][] = [];
     const revoked = new Promise<void>((resolve, reject) => {
       stream.on('data', (message: { sessionIds: string[] }) => {
@@ -222,7 +224,7 @@ describe('WatchRevocations', () => {
       stream.on('error', reject);
     });
     await revoked;
-    stream.cancel();
+    await cancelStream();
     expect(received[0]).toEqual([]);
   });
 
@@ -234,6 +236,7 @@ describe('WatchRevocations', () => {
       as(),
     );
     const stream = svc.client.pick().watchRevocations({});
+    const cancelStream = leftover(() => stream.cancel());
     const revoked = new Promise<string[]>((resolve, reject) => {
       stream.on('data', (message: { sessionIds: string[] }) => {
         if (message.sessionIds.length === 0) {
@@ -244,7 +247,7 @@ describe('WatchRevocations', () => {
       stream.on('error', reject);
     });
     expect(await revoked).toEqual([laptop.tokens!.sessionId]);
-    stream.cancel();
+    await cancelStream();
     await expect(code(svc.auth.validateSession({ allowExpired: false }, as(laptop.tokens?.accessToken)))).resolves.toBe(
       'UNAUTHENTICATED',
     );

@@ -1,9 +1,9 @@
-import { type ClientReadableStream } from '@grpc/grpc-js';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase } from '../../../test/support/database.js';
 import { as, authClient, newAccount, startAuth } from '../../../test/support/auth.js';
 import { testKeys } from '../../../test/support/keys.js';
+import { leftover } from '../../../test/support/leftovers.js';
 import { testRedis } from '../../../test/support/redis.js';
 import { authMigrations } from '../../../migrations/auth/index.js';
 import type { WatchRevocationsResponse } from '../../../proto/gen/auth/v1/auth.js';
@@ -25,7 +25,6 @@ describe.skipIf(!redis)('two auth-service instances over Redis', () => {
   let clientB: ReturnType<typeof authClient>;
   /** Our own connection, to look at (and tamper with) what the instances keep in Redis. */
   let kv: Redis;
-  const streams: ClientReadableStream<WatchRevocationsResponse>[] = [];
 
   const settings = () => {
     if (!redis) throw new Error('unreachable: the suite is skipped without Redis');
@@ -46,29 +45,24 @@ describe.skipIf(!redis)('two auth-service instances over Redis', () => {
       REDIS_URL: url,
       REDIS_PREFIX: prefix,
     };
-    a = await startAuth(env);
-    b = await startAuth(env);
-    clientA = authClient(a.port);
-    clientB = authClient(b.port);
     kv = new Redis(url, { maxRetriesPerRequest: 2 });
-  });
-
-  afterAll(async () => {
-    for (const stream of streams) stream.cancel();
-    clientA?.close();
-    clientB?.close();
-    await a?.stop();
-    await b?.stop();
-    await db?.drop();
-    if (kv) {
+    // After the instances have stopped (leftovers run the last made first): what they left in the
+    // shared Redis goes too.
+    leftover(async () => {
       let cursor = '0';
       do {
-        const [next, keys] = await kv.scan(cursor, 'MATCH', `${settings().prefix}*`, 'COUNT', 100);
+        const [next, keys] = await kv.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 100);
         if (keys.length > 0) await kv.del(...keys);
         cursor = next;
       } while (cursor !== '0');
       await kv.quit();
-    }
+    });
+    a = await startAuth(env);
+    b = await startAuth(env);
+    clientA = authClient(a.port);
+    leftover(() => clientA.close());
+    clientB = authClient(b.port);
+    leftover(() => clientB.close());
   });
 
   const validateOn = (client: ReturnType<typeof authClient>, accessToken: string | undefined) =>
@@ -96,7 +90,7 @@ describe.skipIf(!redis)('two auth-service instances over Redis', () => {
   it('a revocation made through B reaches a WatchRevocations stream opened on A', async () => {
     const { tokens } = await clientB.unary.register(newAccount('rds'), as());
     const stream = clientA.pick().watchRevocations({});
-    streams.push(stream);
+    leftover(() => stream.cancel());
     const received: string[][] = [];
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(

@@ -1,8 +1,9 @@
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { as, authClient, newAccount, startAuth } from '../../../test/support/auth.js';
 import { testKeys } from '../../../test/support/keys.js';
 import { freshDatabase } from '../../../test/support/database.js';
+import { leftover } from '../../../test/support/leftovers.js';
 import { freePort } from '../../../test/support/ports.js';
 import { haveRedisServer, startRedisServer, type RedisServer } from '../../../test/support/redis-server.js';
 import { statusOf, until } from '../../../test/support/wait.js';
@@ -40,18 +41,11 @@ describe.skipIf(!available)('a revocation the cache refused', () => {
     a = await startAuth(env);
     b = await startAuth(env);
     clientA = authClient(a.port);
+    leftover(() => clientA.close());
     clientB = authClient(b.port);
+    leftover(() => clientB.close());
     kv = new Redis(redis!.url, { maxRetriesPerRequest: 2 });
-  });
-
-  afterAll(async () => {
-    clientA?.close();
-    clientB?.close();
-    await a?.stop();
-    await b?.stop();
-    kv?.disconnect();
-    await db?.drop();
-    await redis?.stop();
+    leftover(() => kv.disconnect());
   });
 
   it('is refused by the revoking instance at once, and by every instance once Redis takes writes again', async () => {

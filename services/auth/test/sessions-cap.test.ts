@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { as, newAccount, useAuthService } from '../../../test/support/auth.js';
+import { leftover } from '../../../test/support/leftovers.js';
 import { statusOf as code } from '../../../test/support/wait.js';
 import { loadAuthConfig } from '../src/config.js';
 
@@ -15,6 +16,7 @@ const sql = <T>(query: string, params: unknown[] = []) => svc.app.orm.em.fork().
 /** Waits for WatchRevocations to be ready, and collects what it announces. */
 async function watchRevocations() {
   const stream = svc.client.pick().watchRevocations({});
+  const close = leftover(() => stream.cancel());
   const revoked = new Set<string>();
   const waiters: { id: string; resolve: () => void }[] = [];
   await new Promise<void>((resolve, reject) => {
@@ -29,7 +31,7 @@ async function watchRevocations() {
     revoked,
     announced: (id: string) =>
       revoked.has(id) ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ id, resolve })),
-    close: () => stream.cancel(),
+    close,
   };
 }
 
@@ -79,7 +81,7 @@ describe('sessions per user', () => {
       );
       expect(active[0]?.n).toBe(CAP);
     } finally {
-      watch.close();
+      await watch.close();
     }
   });
 

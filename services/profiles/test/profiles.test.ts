@@ -1,15 +1,16 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { errorField, isServiceError } from '../../../lib/errors.js';
 import { callMetadata } from '../../../lib/grpc/metadata.js';
 import { createServiceClient, type ServiceClient } from '../../../lib/grpc/client.js';
 import { as, expiredAccessToken } from '../../../test/support/auth.js';
 import { useChatService } from '../../../test/support/chat.js';
+import { leftover } from '../../../test/support/leftovers.js';
 import { useProfilesService } from '../../../test/support/profiles.js';
 import type { ChatEvent } from '../../../proto/gen/chat/v1/chat.js';
 import { ProfilesServiceClient, type Profile } from '../../../proto/gen/profiles/v1/profiles.js';
-import { closeAll, is, openStream, withBody, type EventStream } from '../../chat/test/stream-helpers.js';
+import { is, openStream, withBody } from '../../chat/test/stream-helpers.js';
 
 const chat = useChatService('profiles_grpc');
 const profiles = useProfilesService('profiles_grpc_p', () => ({
@@ -20,8 +21,8 @@ const profiles = useProfilesService('profiles_grpc_p', () => ({
 let client: ServiceClient<ProfilesServiceClient>;
 beforeAll(() => {
   client = createServiceClient(ProfilesServiceClient, [`127.0.0.1:${profiles.app.port}`], { deadlineMs: 10_000 });
+  leftover(() => client.close());
 });
-afterAll(() => client?.close());
 
 type TestUser = Awaited<ReturnType<typeof chat.user>>;
 
@@ -339,14 +340,7 @@ describe('SearchProfiles', () => {
 });
 
 describe('a profile change reaches chat streams', () => {
-  const streams: EventStream[] = [];
-  afterAll(() => closeAll(streams));
-
-  const open = (user: TestUser) => {
-    const stream = openStream(chat.client, user.md);
-    streams.push(stream);
-    return stream;
-  };
+  const open = (user: TestUser) => openStream(chat.client, user.md);
 
   it('of the chat members and the user, and of no one else', async () => {
     const a = await chat.user('na');
