@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { print } from 'graphql';
 import {
   CreateDirectChatDocument,
@@ -9,6 +9,7 @@ import {
   LoginDocument,
   ChatsDocument,
 } from '../../web/src/graphql/graphql.js';
+import { leftover } from '../support/leftovers.js';
 import { freePort } from '../support/ports.js';
 import { cmdlineOf, descendants, findBelow } from '../support/processes.js';
 import { haveRedisServer, startRedisServer, type RedisServer } from '../support/redis-server.js';
@@ -65,6 +66,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 beforeAll(async () => {
   if (!available) return;
   redis = await startRedisServer(await freePort(), 'chaos test');
+  leftover(() => redis?.stop());
   system = await startSystem(
     'chaos',
     {
@@ -78,13 +80,8 @@ beforeAll(async () => {
     },
     { embeddedPostgres: true },
   );
+  leftover(() => system?.stop());
 }, 120_000);
-
-afterAll(async () => {
-  await Promise.all(devices.map((device) => device.stop()));
-  await system?.stop();
-  await redis?.stop();
-});
 
 interface User {
   index: number;
@@ -174,6 +171,7 @@ describe.skipIf(!available)('chaos', () => {
           );
           const device = new Device(`u${user.index}/d${n}`, session, api, sys.gatewayPort, mine);
           devices.push(device);
+          leftover(() => device.stop());
           device.start();
         }
       }
@@ -188,6 +186,11 @@ describe.skipIf(!available)('chaos', () => {
       const senders = new Senders(api);
       const deviceOf = (user: User, n: number) => devices.find((d) => d.name === `u${user.index}/d${n}`)!;
       let sending = true;
+      // Stopped by the test once the faults are over; also if one of them failed the test.
+      leftover(() => {
+        sending = false;
+        senders.abandon();
+      });
       const trafficStarted = Date.now();
       const traffic = (async () => {
         for (let i = 0; sending; i++) {
